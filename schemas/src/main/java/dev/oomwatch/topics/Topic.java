@@ -1,0 +1,75 @@
+package dev.oomwatch.topics;
+
+import dev.oomwatch.schema.Alert;
+import dev.oomwatch.schema.DeadLetter;
+import dev.oomwatch.schema.HostSample;
+import dev.oomwatch.schema.KernelEvent;
+import dev.oomwatch.schema.RedisSample;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * The topics of the data contract, in one place. Every topic is keyed by host so that one host's
+ * samples, kernel events and alerts meet on one partition.
+ */
+public enum Topic {
+  REDIS_SAMPLES("redis-samples", RedisSample.class, Duration.ofDays(7), false),
+  HOST_SAMPLES("host-samples", HostSample.class, Duration.ofDays(7), false),
+  KERNEL_EVENTS("kernel-events", KernelEvent.class, Duration.ofDays(90), false),
+  ALERTS("alerts", Alert.class, Duration.ofDays(90), false),
+  /** Current state per (host, instance, type); compacted, so it is the latest word on each. */
+  ALERT_STATE("alert-state", Alert.class, Duration.ofDays(90), true),
+  DEAD_LETTERS("dead-letters", DeadLetter.class, Duration.ofDays(14), false);
+
+  public static final String DEFAULT_PREFIX = "oomwatch.";
+
+  private final String shortName;
+  private final Class<? extends SpecificRecord> valueType;
+  private final Duration defaultRetention;
+  private final boolean compacted;
+
+  Topic(
+      final String shortName,
+      final Class<? extends SpecificRecord> valueType,
+      final Duration defaultRetention,
+      final boolean compacted) {
+    this.shortName = shortName;
+    this.valueType = valueType;
+    this.defaultRetention = defaultRetention;
+    this.compacted = compacted;
+  }
+
+  public String shortName() {
+    return shortName;
+  }
+
+  public String fullName(final String prefix) {
+    return prefix + shortName;
+  }
+
+  public Class<? extends SpecificRecord> valueType() {
+    return valueType;
+  }
+
+  public Duration defaultRetention() {
+    return defaultRetention;
+  }
+
+  public boolean compacted() {
+    return compacted;
+  }
+
+  /** Samples share one retention setting, alerts and events another. */
+  public boolean isSample() {
+    return this == REDIS_SAMPLES || this == HOST_SAMPLES;
+  }
+
+  /** Finds a topic by its short name ({@code alerts}) or its full name ({@code oomwatch.alerts}). */
+  public static Optional<Topic> byName(final String name, final String prefix) {
+    return Arrays.stream(values())
+        .filter(t -> t.shortName.equals(name) || t.fullName(prefix).equals(name))
+        .findFirst();
+  }
+}
