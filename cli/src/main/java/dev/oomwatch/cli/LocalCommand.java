@@ -1,0 +1,106 @@
+package dev.oomwatch.cli;
+
+import dev.oomwatch.broker.EmbeddedKafka;
+import dev.oomwatch.collector.Collector;
+import dev.oomwatch.collector.CollectorConfig;
+import dev.oomwatch.config.ConfigOptions;
+import dev.oomwatch.config.KafkaSettings;
+import dev.oomwatch.config.Settings;
+import dev.oomwatch.console.AlertLine;
+import dev.oomwatch.console.TopicPrinter;
+import dev.oomwatch.schema.Alert;
+import dev.oomwatch.streams.StreamsApp;
+import dev.oomwatch.streams.StreamsConfig;
+import dev.oomwatch.topics.Topic;
+import dev.oomwatch.topics.TopicPlan;
+import dev.oomwatch.topics.TopicProvisioner;
+import dev.oomwatch.wire.RecordJson;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "local", mixinStandardHelpOptions = true,
+    description = {
+        "Run everything on this machine: a real Kafka broker (KRaft, in-process, data in --data),",
+        "the streams-app, and a collector for this host; alerts are printed as they fire."})
+public final class LocalCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalCommand.class);
+
+  @Mixin ConfigOptions config;
+
+  @Option(names = "--redis", paramLabel = "URI",
+      description = "A Redis to watch, e.g. redis://127.0.0.1:6379 or rediss://user:pass@host:6380#name. Repeatable.")
+  List<String> redis = new ArrayList<>();
+
+  @Option(names = "--data", paramLabel = "DIR", defaultValue = "data",
+      description = "Folder for the broker's data (kafka/) and the streams-app's state. Default: ${DEFAULT-VALUE}.")
+  Path data;
+
+  @Option(names = "--port", defaultValue = "9092", description = "Broker port. Default: ${DEFAULT-VALUE}.")
+  int port;
+
+  @Option(names = "--json", description = "Print alerts as one JSON object a line.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    final Deque<AutoCloseable> running = new ArrayDeque<>();
+    final CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      closeAll(running);
+    }, "oomwatch-shutdown"));
+
+    final EmbeddedKafka kafka = EmbeddedKafka.start(data.resolve("kafka"), port);
+    running.push(kafka);
+    final Map<String, String> flags = new LinkedHashMap<>();
+    flags.put(KafkaSettings.BOOTSTRAP, kafka.bootstrapServers());
+    if (!redis.isEmpty()) {
+      flags.put(CollectorConfig.REDIS_URIS, String.join(",", redis));
+    }
+    flags.putIfAbsent(StreamsConfig.STATE_DIR, data.resolve("streams").toString());
+    final Settings settings = config.load(flags);
+    final KafkaSettings kafkaSettings = KafkaSettings.from(settings);
+    try (Admin admin = Admin.create(kafkaSettings.clientProperties(Map.of()))) {
+      TopicProvisioner.ensure(admin, TopicPlan.from(settings.with(Map.of(TopicPlan.PARTITIONS,
+          settings.get(TopicPlan.PARTITIONS, "1")))));
+    }
+
+    final StreamsApp streams = StreamsApp.start(StreamsConfig.from(settings));
+    running.push(streams);
+    final Collector collector = Collector.start(CollectorConfig.from(settings));
+    running.push(collector);
+    LOG.info("oomwatch is running: broker {}, watching {}. Ctrl-C stops it.", kafka.bootstrapServers(),
+        redis.isEmpty() ? "no Redis (add --redis URI)" : redis.size() + " Redis instance(s)");
+
+    final Thread printer = new Thread(() -> TopicPrinter.print(kafkaSettings, Topic.ALERTS, false, 0, null,
+        record -> json ? RecordJson.toJsonLine(record) : AlertLine.format((Alert) record), System.out),
+        "alert-printer");
+    printer.setDaemon(true);
+    printer.start();
+    stop.await();
+    return 0;
+  }
+
+  private static void closeAll(final Deque<AutoCloseable> running) {
+    while (!running.isEmpty()) {
+      try {
+        running.pop().close();
+      } catch (Exception e) {
+        LOG.warn("while stopping: {}", e.getMessage());
+      }
+    }
+  }
+}

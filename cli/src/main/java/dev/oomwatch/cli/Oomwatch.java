@@ -1,0 +1,27 @@
+package dev.oomwatch.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The one launcher, {@code bin/oomwatch}. Each subcommand has its own --help. */
+@Command(name = "oomwatch", mixinStandardHelpOptions = true, version = "oomwatch 0.1.0",
+    description = "Finds the Redis memory failures Redis's own metrics hide: RSS, fork copy-on-write and kernel OOM kills.",
+    subcommands = {
+        LocalCommand.class,
+        dev.oomwatch.collector.CollectorCommand.class,
+        dev.oomwatch.streams.StreamsCommand.class,
+        AlertsCommand.class,
+        TailCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Oomwatch implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(final String[] args) {
+    System.exit(new CommandLine(new Oomwatch()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+  }
+}

@@ -1,0 +1,61 @@
+package dev.oomwatch.collector;
+
+import dev.oomwatch.config.ConfigOptions;
+import dev.oomwatch.config.Settings;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "collector", mixinStandardHelpOptions = true,
+    description = {"Run the per-host collector against any Kafka cluster: samples every Redis given",
+        "(--redis or redis.uris) and the kernel's view of memory, and publishes them."})
+public final class CollectorCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(CollectorCommand.class);
+
+  @Mixin ConfigOptions config;
+
+  @Option(names = "--redis", paramLabel = "URI", description = "A Redis to watch (redis:// or rediss://, #name to name it). Repeatable.")
+  List<String> redis = new java.util.ArrayList<>();
+
+  @Option(names = "--host-id", paramLabel = "ID", description = "This host's id, the record key (default: the hostname).")
+  String hostId;
+
+  @Override
+  public Integer call() throws Exception {
+    final Map<String, String> flags = new LinkedHashMap<>();
+    if (!redis.isEmpty()) {
+      flags.put(CollectorConfig.REDIS_URIS, String.join(",", redis));
+    }
+    if (hostId != null) {
+      flags.put(CollectorConfig.HOST, hostId);
+    }
+    final Settings settings = config.load(flags);
+    LOG.info("settings: {}", redactedUris(settings));
+    final CountDownLatch stop = new CountDownLatch(1);
+    final Collector collector = Collector.start(CollectorConfig.from(settings));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      collector.close();
+      stop.countDown();
+    }, "collector-shutdown"));
+    stop.await();
+    return 0;
+  }
+
+  private static Map<String, String> redactedUris(final Settings settings) {
+    final Map<String, String> shown = new LinkedHashMap<>(settings.redacted());
+    shown.computeIfPresent(CollectorConfig.REDIS_URIS, (k, v) -> v.replaceAll("//[^@/,]*@", "//***@"));
+    return shown;
+  }
+
+  public static void main(final String[] args) {
+    System.exit(new CommandLine(new CollectorCommand()).execute(args));
+  }
+}

@@ -1,0 +1,73 @@
+package dev.oomwatch.collector;
+
+import dev.oomwatch.config.KafkaSettings;
+import dev.oomwatch.config.Settings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every setting of the collector, typed, with its default and where the number comes from.
+ * Keys are read from {@link Settings} (file, OOMWATCH_* environment, flags).
+ */
+public record CollectorConfig(
+    String host,
+    List<String> redisUris,
+    Duration interval,
+    Duration forkInterval,
+    Duration redisTimeout,
+    Duration configRefresh,
+    int topClients,
+    int bufferRecords,
+    KafkaSettings kafka,
+    Settings settings) {
+
+  public static final String HOST = "host.id";
+  public static final String REDIS_URIS = "redis.uris";
+  public static final String INTERVAL = "sample.interval";
+  public static final String FORK_INTERVAL = "sample.fork.interval";
+  public static final String REDIS_TIMEOUT = "redis.timeout";
+  public static final String CONFIG_REFRESH = "redis.config.refresh";
+  public static final String TOP_CLIENTS = "redis.top.clients";
+  public static final String BUFFER_RECORDS = "publish.buffer.records";
+
+  /** Ten minutes of every sample at the normal rate: an outage that long loses nothing. */
+  static final Duration BUFFER_SPAN = Duration.ofMinutes(10);
+
+  public static CollectorConfig from(final Settings settings) {
+    final List<String> uris = settings.getList(REDIS_URIS);
+    // 1 s: the field guide's signals move in seconds; finer costs Redis more than it tells.
+    final Duration interval = settings.getDuration(INTERVAL, Duration.ofSeconds(1));
+    // 200 ms while forked: a fork that ends in an OOM kill often lasts only a few seconds.
+    final Duration forkInterval = settings.getDuration(FORK_INTERVAL, Duration.ofMillis(200));
+    // Below the interval, so a hung instance is reported at the next tick, not later.
+    final Duration timeout = settings.getDuration(REDIS_TIMEOUT, Duration.ofMillis(Math.max(100, interval.toMillis() * 8 / 10)));
+    final int perMinute = (int) Math.max(1, 60_000 / Math.max(1, interval.toMillis()));
+    final int defaultBuffer = Math.max(1_000, (uris.size() + 1) * perMinute * (int) BUFFER_SPAN.toMinutes());
+    return new CollectorConfig(
+        settings.get(HOST).orElseGet(CollectorConfig::hostname),
+        uris,
+        interval,
+        forkInterval,
+        timeout,
+        // CONFIG changes rarely; once a minute keeps it fresh at no cost.
+        settings.getDuration(CONFIG_REFRESH, Duration.ofSeconds(60)),
+        settings.getInt(TOP_CLIENTS, 5),
+        settings.getInt(BUFFER_RECORDS, defaultBuffer),
+        KafkaSettings.from(settings),
+        settings);
+  }
+
+  static String hostname() {
+    final String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) {
+      return env;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

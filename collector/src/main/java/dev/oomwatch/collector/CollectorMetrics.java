@@ -1,0 +1,41 @@
+package dev.oomwatch.collector;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The collector's own counters: what it sampled, what it could not, what it had to drop. Logged
+ * when they change (once a minute at most) and readable by tests and {@code bench}.
+ */
+public final class CollectorMetrics {
+  public final AtomicLong redisSamples = new AtomicLong();
+  public final AtomicLong redisUnreachable = new AtomicLong();
+  public final AtomicLong redisSampleErrors = new AtomicLong();
+  public final AtomicLong hostSamples = new AtomicLong();
+  public final AtomicLong kernelEvents = new AtomicLong();
+  public final AtomicLong published = new AtomicLong();
+  public final AtomicLong dropped = new AtomicLong();
+  public final AtomicLong buffered = new AtomicLong();
+  /** Why a file or line could not be read, by reason (e.g. "/proc/meminfo: truncated"). */
+  public final Map<String, AtomicLong> readErrors = new ConcurrentHashMap<>();
+
+  public void readError(final String reason) {
+    readErrors.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+  }
+
+  public Map<String, Long> snapshot() {
+    final Map<String, Long> map = new LinkedHashMap<>();
+    map.put("redisSamples", redisSamples.get());
+    map.put("redisUnreachable", redisUnreachable.get());
+    map.put("redisSampleErrors", redisSampleErrors.get());
+    map.put("hostSamples", hostSamples.get());
+    map.put("kernelEvents", kernelEvents.get());
+    map.put("published", published.get());
+    map.put("buffered", buffered.get());
+    map.put("dropped", dropped.get());
+    map.put("readErrors", readErrors.values().stream().mapToLong(AtomicLong::get).sum());
+    return map;
+  }
+}

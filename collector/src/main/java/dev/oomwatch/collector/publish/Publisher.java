@@ -1,0 +1,191 @@
+package dev.oomwatch.collector.publish;
+
+import dev.oomwatch.collector.CollectorMetrics;
+import dev.oomwatch.config.KafkaSettings;
+import dev.oomwatch.topics.Topic;
+import dev.oomwatch.wire.Serdes;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the collector's records to Kafka, keyed by host, in the order they were taken. Samplers
+ * never wait for the broker: records go into a {@link BoundedBuffer} and one sender thread hands
+ * them to an idempotent producer (acks=all, retries until delivered). While the broker is away the
+ * buffer holds them; when it is full the oldest samples are dropped and counted, never the process.
+ */
+public final class Publisher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+  private static final int BATCH = 500;
+
+  private final KafkaSettings kafka;
+  private final BoundedBuffer<ProducerRecord<String, byte[]>> buffer;
+  private final CollectorMetrics metrics;
+  private final KafkaProducer<String, byte[]> producer;
+  private final Thread sender;
+  private volatile boolean running = true;
+  private boolean brokerAway;
+
+  public Publisher(final KafkaSettings kafka, final int capacity, final CollectorMetrics metrics) {
+    this.kafka = kafka;
+    this.buffer = new BoundedBuffer<>(capacity);
+    this.metrics = metrics;
+    this.producer = new KafkaProducer<>(producerProperties(kafka), new StringSerializer(), new ByteArraySerializer());
+    this.sender = new Thread(this::sendLoop, "oomwatch-publisher");
+    this.sender.setDaemon(true);
+    this.sender.start();
+  }
+
+  static Map<String, Object> producerProperties(final KafkaSettings kafka) {
+    final Map<String, Object> overrides = new HashMap<>();
+    overrides.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    overrides.put(ProducerConfig.ACKS_CONFIG, "all");
+    overrides.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // In order; through an outage the bounded buffer, not the producer, decides what is dropped.
+    overrides.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    // A batch that cannot be delivered fails after 30 s and goes back to the head of the buffer.
+    overrides.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    overrides.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+    overrides.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
+    overrides.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    // A small producer-side buffer keeps the collector small; the bounded buffer holds the backlog.
+    overrides.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 4 * 1024 * 1024);
+    overrides.put(ProducerConfig.CLIENT_ID_CONFIG, "oomwatch-collector");
+    overrides.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
+    final Map<String, Object> props = new HashMap<>(kafka.clientProperties(Map.of()));
+    overrides.forEach(props::putIfAbsent);
+    // Correctness settings are not negotiable: without them an outage could reorder or lose samples.
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    return props;
+  }
+
+  /** Queues one record; {@code keep} marks records that must outlive samples when the buffer is full. */
+  public void publish(final Topic topic, final String host, final SpecificRecord value, final boolean keep) {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    final byte[] bytes = ((dev.oomwatch.wire.AvroSerde) Serdes.forTopic(topic)).encode(value);
+    final int dropped = buffer.offer(new ProducerRecord<>(kafka.topic(topic), host, bytes), keep);
+    if (dropped > 0) {
+      final long total = metrics.dropped.addAndGet(dropped);
+      if (total == 1 || total % 1000 == 0) {
+        LOG.warn("publish buffer is full: dropped the oldest sample ({} dropped so far)", total);
+      }
+    }
+    metrics.buffered.set(buffer.size());
+  }
+
+  private void sendLoop() {
+    long backoffMs = 100;
+    while (running || buffer.size() > 0) {
+      try {
+        final List<ProducerRecord<String, byte[]>> batch = buffer.take(BATCH, 200);
+        if (batch.isEmpty()) {
+          continue;
+        }
+        final boolean[] failed = send(batch);
+        buffer.settle(failed);
+        metrics.buffered.set(buffer.size());
+        if (!anyTrue(failed)) {
+          backoffMs = 100;
+          brokerIsBack();
+        } else if (!running) {
+          return;
+        } else {
+          Thread.sleep(backoffMs);
+          backoffMs = Math.min(backoffMs * 2, 2_000);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static boolean anyTrue(final boolean[] flags) {
+    for (final boolean flag : flags) {
+      if (flag) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Sends a batch and waits for every acknowledgement; returns which records failed and should be
+   * sent again. A record the broker refuses for good (too large, say) is dropped and counted, so it
+   * cannot block the rest forever.
+   */
+  private boolean[] send(final List<ProducerRecord<String, byte[]>> batch) throws InterruptedException {
+    final List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
+    for (final ProducerRecord<String, byte[]> record : batch) {
+      try {
+        acks.add(producer.send(record));
+      } catch (KafkaException e) {
+        acks.add(CompletableFuture.failedFuture(e));
+      }
+    }
+    final boolean[] failed = new boolean[batch.size()];
+    for (int i = 0; i < acks.size(); i++) {
+      try {
+        acks.get(i).get();
+        metrics.published.incrementAndGet();
+      } catch (ExecutionException e) {
+        final Throwable cause = e.getCause();
+        if (cause instanceof RetriableException) {
+          failed[i] = true;
+          brokerIsAway(cause.getMessage());
+        } else {
+          metrics.dropped.incrementAndGet();
+          LOG.error("Kafka refused a record for {} for good, dropped: {}", batch.get(i).topic(), cause.toString());
+        }
+      }
+    }
+    return failed;
+  }
+
+  private synchronized void brokerIsBack() {
+    if (brokerAway) {
+      brokerAway = false;
+      LOG.info("Kafka is reachable again: sending the backlog ({} still buffered)", buffer.size());
+    }
+  }
+
+  private synchronized void brokerIsAway(final String why) {
+    if (!brokerAway) {
+      brokerAway = true;
+      LOG.warn("Kafka at {} is unreachable ({}); sampling goes on into a buffer of {} records",
+          kafka.bootstrapServers(), why, buffer.size());
+    }
+  }
+
+  /** Records taken but not yet acknowledged by the broker. */
+  public long pending() {
+    return buffer.size();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    try {
+      sender.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    producer.close(java.time.Duration.ofSeconds(5));
+  }
+}

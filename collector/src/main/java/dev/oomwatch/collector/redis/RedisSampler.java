@@ -1,0 +1,235 @@
+package dev.oomwatch.collector.redis;
+
+import dev.oomwatch.collector.CollectorMetrics;
+import dev.oomwatch.collector.ForkActivity;
+import dev.oomwatch.schema.RedisConfig;
+import dev.oomwatch.schema.RedisSample;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Samples one Redis instance: INFO, CLIENT LIST and (every minute) CONFIG GET, pipelined on one
+ * connection, never blocking a thread. {@link #tick()} is called often (every fast interval); it
+ * decides whether a sample is due, at the fork rate while any fork runs on the host. A sample
+ * still in flight is never doubled: a slow instance costs only itself.
+ */
+public final class RedisSampler implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisSampler.class);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+  /** How one sampler behaves; from the collector's configuration. */
+  public record Schedule(Duration interval, Duration forkInterval, Duration configRefresh, int topClients) {}
+
+  private final RedisClient client;
+  private final RedisTarget target;
+  private final String host;
+  private final Schedule schedule;
+  private final ForkActivity forks;
+  private final Consumer<RedisSample> sink;
+  private final CollectorMetrics metrics;
+  private final LongSupplier clock;
+
+  private StatefulRedisConnection<String, String> connection;
+  private boolean inFlight;
+  private long lastStartMs = Long.MIN_VALUE / 2;
+  private long nextConnectMs;
+  private long backoffMs;
+  private String lastFailureKind;
+  private RedisConfig config;
+  private long configReadMs = Long.MIN_VALUE / 2;
+  private String configUnavailable;
+
+  public RedisSampler(
+      final RedisClient client,
+      final RedisTarget target,
+      final String host,
+      final Schedule schedule,
+      final ForkActivity forks,
+      final Consumer<RedisSample> sink,
+      final CollectorMetrics metrics,
+      final LongSupplier clock) {
+    this.client = client;
+    this.target = target;
+    this.host = host;
+    this.schedule = schedule;
+    this.forks = forks;
+    this.sink = sink;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  public String instance() {
+    return target.instance();
+  }
+
+  /** Called by the collector's scheduler thread only. */
+  public synchronized void tick() {
+    final long now = clock.getAsLong();
+    final boolean healthy = connection != null && connection.isOpen();
+    final long interval = healthy && forks.any() ? schedule.forkInterval().toMillis() : schedule.interval().toMillis();
+    if (inFlight || now - lastStartMs < interval) {
+      return;
+    }
+    lastStartMs = now;
+    if (!healthy) {
+      closeConnection();
+      if (now < nextConnectMs) {
+        // Still backing off: say at the normal rate that the instance is down, without a connect.
+        publishUnreachable(now, lastFailureKind == null ? "DISCONNECTED" : lastFailureKind);
+        return;
+      }
+      inFlight = true;
+      client.connectAsync(StringCodec.UTF8, target.uri()).whenComplete((conn, failure) -> {
+        synchronized (this) {
+          if (failure != null) {
+            inFlight = false;
+            failed(now, failure);
+          } else {
+            connection = conn;
+            backoffMs = 0;
+            LOG.info("connected to Redis {}", target);
+            sample(now);
+          }
+        }
+      });
+      return;
+    }
+    inFlight = true;
+    sample(now);
+  }
+
+  private void sample(final long startMs) {
+    final RedisAsyncCommands<String, String> redis = connection.async();
+    final long t0 = System.nanoTime();
+    final RedisFuture<String> info = redis.info();
+    final CompletableFuture<String> clientList = redis.clientList().toCompletableFuture();
+    final boolean configDue = startMs - configReadMs >= schedule.configRefresh().toMillis();
+    final CompletableFuture<Map<String, String>> configFuture = configDue ? readConfig(redis) : null;
+
+    info.toCompletableFuture().whenComplete((infoText, failure) -> {
+      if (failure != null) {
+        synchronized (this) {
+          inFlight = false;
+          failed(startMs, failure);
+        }
+        return;
+      }
+      final CompletableFuture<?> rest = configFuture == null
+          ? clientList : CompletableFuture.allOf(clientList, configFuture);
+      rest.whenComplete((ignored, restFailure) -> complete(startMs, t0, infoText, clientList, configFuture));
+    });
+  }
+
+  private synchronized void complete(
+      final long startMs,
+      final long t0,
+      final String infoText,
+      final CompletableFuture<String> clientList,
+      final CompletableFuture<Map<String, String>> configFuture) {
+    try {
+      final List<String> unavailable = new ArrayList<>();
+      ClientList clients = null;
+      try {
+        clients = ClientList.parse(clientList.join());
+      } catch (RuntimeException e) {
+        unavailable.add("CLIENT LIST: " + FailureReason.of(e));
+      }
+      if (configFuture != null) {
+        configReadMs = startMs;
+        try {
+          config = RedisConfigMapper.map(configFuture.join(), startMs);
+          configUnavailable = null;
+        } catch (RuntimeException e) {
+          final String why = "CONFIG: " + FailureReason.of(e);
+          if (!why.equals(configUnavailable)) {
+            LOG.warn("Redis {}: CONFIG GET is not available ({}); sampling goes on without it", target, why);
+          }
+          configUnavailable = why;
+        }
+      }
+      if (configUnavailable != null) {
+        unavailable.add(configUnavailable);
+      }
+      final long durationMs = (System.nanoTime() - t0) / 1_000_000;
+      final RedisInfo info = RedisInfo.parse(infoText);
+      final RedisSample sample = RedisSampleMapper.map(host, target.instance(), startMs,
+          new RedisSampleMapper.Reading(info, clients, config, unavailable, durationMs), schedule.topClients());
+      forks.set(target.instance(), Boolean.TRUE.equals(sample.getRdbBgsaveInProgress())
+          || Boolean.TRUE.equals(sample.getAofRewriteInProgress())
+          || Boolean.TRUE.equals(sample.getModuleForkInProgress()));
+      if (lastFailureKind != null) {
+        LOG.info("Redis {} is reachable again", target);
+        lastFailureKind = null;
+      }
+      metrics.redisSamples.incrementAndGet();
+      sink.accept(sample);
+    } catch (RuntimeException e) {
+      metrics.redisSampleErrors.incrementAndGet();
+      LOG.warn("Redis {}: could not build a sample: {}", target, e.toString());
+    } finally {
+      inFlight = false;
+    }
+  }
+
+  private void failed(final long now, final Throwable failure) {
+    final String reason = FailureReason.of(failure);
+    final String kind = FailureReason.kind(failure);
+    if (!kind.equals(lastFailureKind)) {
+      if ("AUTH_FAILED".equals(kind)) {
+        LOG.error("Redis {}: authentication failed ({}). Check the user and password in its URI; "
+            + "oomwatch keeps trying with backoff.", target, reason);
+      } else {
+        LOG.warn("Redis {} is unreachable: {}", target, reason);
+      }
+    }
+    lastFailureKind = kind;
+    forks.set(target.instance(), false);
+    closeConnection();
+    backoffMs = backoffMs == 0 ? schedule.interval().toMillis() : Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
+    nextConnectMs = now + backoffMs;
+    publishUnreachable(now, reason);
+  }
+
+  private void publishUnreachable(final long now, final String reason) {
+    metrics.redisUnreachable.incrementAndGet();
+    sink.accept(RedisSampleMapper.unreachable(host, target.instance(), now, reason));
+  }
+
+  /** Each parameter separately: CONFIG GET with several arguments needs Redis 7. */
+  private static CompletableFuture<Map<String, String>> readConfig(final RedisAsyncCommands<String, String> redis) {
+    final List<CompletableFuture<Map<String, String>>> parts = new ArrayList<>();
+    for (final String parameter : RedisConfigMapper.PARAMETERS) {
+      parts.add(redis.configGet(parameter).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      final Map<String, String> all = new HashMap<>();
+      parts.forEach(p -> all.putAll(p.join()));
+      return all;
+    });
+  }
+
+  private void closeConnection() {
+    if (connection != null) {
+      connection.closeAsync();
+      connection = null;
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closeConnection();
+  }
+}

@@ -1,0 +1,108 @@
+package dev.oomwatch.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.oomwatch.config.Settings;
+import dev.oomwatch.schema.RedisSample;
+import dev.oomwatch.testkit.KafkaBackend;
+import dev.oomwatch.testkit.RedisBackend;
+import dev.oomwatch.testkit.TestBackends;
+import dev.oomwatch.testkit.TopicRecords;
+import dev.oomwatch.wire.Serdes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Redis side of the collector against a real broker and a real redis-server. */
+class CollectorIT {
+  private static final String TOPIC = "oomwatch.redis-samples";
+
+  @TempDir Path dir;
+
+  private Settings settings(final KafkaBackend kafka, final RedisBackend redis) {
+    return Settings.of(Map.of(
+        "kafka.bootstrap.servers", kafka.bootstrapServers(),
+        "host.id", "it-host",
+        "redis.uris", redis.uri() + "#cache-a",
+        "sample.interval", "250ms",
+        "topic.partitions", "1"));
+  }
+
+  @Test
+  void samplesArriveWithRealValuesAndAStoppedRedisIsReportedThenRecovers() {
+    try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"));
+        RedisBackend redis = TestBackends.redis(dir.resolve("redis"), "--save", "", "--appendonly", "no")) {
+      final Settings settings = settings(kafka, redis);
+      TopicRecords.provision(kafka.bootstrapServers(), settings);
+      try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
+        final List<RedisSample> first = read(kafka, list -> list.stream().anyMatch(s -> s.getConfig() != null));
+        final RedisSample sample = first.stream().filter(s -> s.getConfig() != null).findFirst().orElseThrow();
+        assertThat(sample.getHost()).isEqualTo("it-host");
+        assertThat(sample.getInstance()).isEqualTo("cache-a");
+        assertThat(sample.getReachable()).isTrue();
+        assertThat(sample.getUsedMemory()).isPositive();
+        assertThat(sample.getUsedMemoryRss()).isPositive();
+        assertThat(sample.getRedisVersion()).isNotBlank();
+        assertThat(sample.getConfig().getSave()).isEmpty();
+        assertThat(sample.getConfig().getAppendonly()).isFalse();
+        assertThat(sample.getTopClients()).isNotEmpty();
+        assertThat(sample.getUnavailable()).isEmpty();
+
+        redis.stop();
+        final List<RedisSample> down = read(kafka, list -> list.stream().anyMatch(s -> !s.getReachable()));
+        final RedisSample unreachable = down.stream().filter(s -> !s.getReachable()).findFirst().orElseThrow();
+        assertThat(unreachable.getUnreachableReason()).matches("(REFUSED|TIMEOUT|DISCONNECTED).*");
+        assertThat(unreachable.getUsedMemory()).isNull();
+
+        redis.start();
+        final int before = down.size();
+        final List<RedisSample> back = read(kafka,
+            list -> list.size() > before && list.subList(before, list.size()).stream().anyMatch(RedisSample::getReachable));
+        assertThat(back.subList(before, back.size())).anyMatch(RedisSample::getReachable);
+      }
+    }
+  }
+
+  @Test
+  void aBrokerAwayForThirtySecondsLosesNoSample() {
+    try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"));
+        RedisBackend redis = TestBackends.redis(dir.resolve("redis"), "--save", "")) {
+      final Settings settings = settings(kafka, redis);
+      TopicRecords.provision(kafka.bootstrapServers(), settings);
+      final long taken;
+      try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
+        read(kafka, list -> !list.isEmpty());
+        kafka.outage(Duration.ofSeconds(30));
+        final long deadline = System.currentTimeMillis() + 60_000;
+        while (collector.publisher().pending() > 0 && System.currentTimeMillis() < deadline) {
+          sleep(200);
+        }
+        assertThat(collector.publisher().pending()).as("records still waiting after the broker came back").isZero();
+        assertThat(collector.metrics().dropped.get()).isZero();
+        taken = collector.metrics().redisSamples.get() + collector.metrics().redisUnreachable.get();
+      }
+      final List<RedisSample> all = read(kafka, list -> list.size() >= taken);
+      assertThat(all).hasSize((int) taken);
+      // No hole: at 250 ms, consecutive samples are never further apart than a few intervals.
+      for (int i = 1; i < all.size(); i++) {
+        assertThat(all.get(i).getTimestampMs() - all.get(i - 1).getTimestampMs())
+            .as("gap before sample %d", i).isLessThan(1_500L);
+      }
+    }
+  }
+
+  private static List<RedisSample> read(final KafkaBackend kafka, final java.util.function.Predicate<List<RedisSample>> until) {
+    return TopicRecords.read(kafka.bootstrapServers(), TOPIC, Serdes.redisSample().deserializer(), until, Duration.ofSeconds(60));
+  }
+
+  private static void sleep(final long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package dev.oomwatch.collector.publish;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BoundedBufferTest {
+
+  @Test
+  void keepsOrderAndDropsTheOldestSampleWhenFull() throws Exception {
+    final BoundedBuffer<String> buffer = new BoundedBuffer<>(3);
+    buffer.offer("s1", false);
+    buffer.offer("kill", true);
+    buffer.offer("s2", false);
+    assertThat(buffer.offer("s3", false)).isEqualTo(1);
+    assertThat(buffer.dropped()).isEqualTo(1);
+    assertThat(buffer.take(10, 0)).containsExactly("kill", "s2", "s3");
+  }
+
+  @Test
+  void keptRecordsGoOnlyWhenNothingElseIsLeft() throws Exception {
+    final BoundedBuffer<String> buffer = new BoundedBuffer<>(2);
+    buffer.offer("k1", true);
+    buffer.offer("k2", true);
+    buffer.offer("k3", true);
+    assertThat(buffer.take(10, 0)).containsExactly("k2", "k3");
+  }
+
+  @Test
+  void failedRecordsGoBackToTheHeadInOrderAndDeliveredOnesAreNeverResent() throws Exception {
+    final BoundedBuffer<String> buffer = new BoundedBuffer<>(10);
+    buffer.offer("a", false);
+    buffer.offer("b", false);
+    buffer.offer("c", false);
+    buffer.offer("d", false);
+    assertThat(buffer.take(3, 0)).containsExactly("a", "b", "c");
+    buffer.offer("e", false);
+    buffer.settle(new boolean[] {true, false, true});
+    assertThat(buffer.take(10, 0)).containsExactly("a", "c", "d", "e");
+    buffer.settle(new boolean[4]);
+    assertThat(buffer.size()).isZero();
+  }
+
+  @Test
+  void recordsInFlightAreNeverDroppedUnderThem() throws Exception {
+    final BoundedBuffer<String> buffer = new BoundedBuffer<>(2);
+    buffer.offer("a", false);
+    buffer.offer("b", false);
+    final List<String> batch = buffer.take(1, 0);
+    buffer.offer("c", false); // full: drops "b", the oldest waiting, not "a" in flight
+    buffer.settle(new boolean[] {true});
+    assertThat(batch).containsExactly("a");
+    assertThat(buffer.take(10, 0)).containsExactly("a", "c");
+  }
+}
