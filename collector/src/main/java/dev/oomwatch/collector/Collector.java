@@ -1,5 +1,6 @@
 package dev.oomwatch.collector;
 
+import dev.oomwatch.collector.kernel.KernelSampling;
 import dev.oomwatch.collector.publish.Publisher;
 import dev.oomwatch.collector.redis.RedisSampler;
 import dev.oomwatch.collector.redis.RedisTarget;
@@ -19,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-host collector: a Redis sampler per configured instance, on one small scheduler thread
- * and one Netty I/O thread, publishing through one {@link Publisher}.
+ * The per-host collector: a Redis sampler per configured instance (one small scheduler thread and
+ * one Netty I/O thread), the kernel side ({@link KernelSampling}, its own thread and the kernel log
+ * watcher's), all publishing through one {@link Publisher}.
  */
 public final class Collector implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
@@ -33,6 +35,7 @@ public final class Collector implements AutoCloseable {
   private final RedisClient redisClient;
   private final Publisher publisher;
   private final List<RedisSampler> samplers = new ArrayList<>();
+  private KernelSampling kernel;
 
   private Collector(final CollectorConfig config) {
     this.config = config;
@@ -70,6 +73,12 @@ public final class Collector implements AutoCloseable {
       LOG.info("sampling Redis {} every {} ms ({} ms while forked)", target,
           config.interval().toMillis(), config.forkInterval().toMillis());
     }
+    if (config.kernel().enabled()) {
+      kernel = new KernelSampling(config.host(), config.kernel(), config.interval(), config.forkInterval(), forks,
+          sample -> publisher.publish(Topic.HOST_SAMPLES, config.host(), sample, false),
+          event -> publisher.publish(Topic.KERNEL_EVENTS, config.host(), event, true),
+          metrics).start();
+    }
     final long tickMs = Math.max(10, Math.min(config.forkInterval().toMillis(), config.interval().toMillis()) / 2);
     scheduler.scheduleAtFixedRate(this::tickAll, 0, tickMs, TimeUnit.MILLISECONDS);
     LOG.info("collector for host {} started; publishing to {}", config.host(), config.kafka().bootstrapServers());
@@ -97,6 +106,9 @@ public final class Collector implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    if (kernel != null) {
+      kernel.close();
+    }
     samplers.forEach(RedisSampler::close);
     redisClient.shutdown();
     resources.shutdown();

@@ -1,5 +1,6 @@
 package dev.oomwatch.collector;
 
+import dev.oomwatch.collector.kernel.KernelConfig;
 import dev.oomwatch.config.KafkaSettings;
 import dev.oomwatch.config.Settings;
 import java.net.InetAddress;
@@ -20,6 +21,7 @@ public record CollectorConfig(
     Duration configRefresh,
     int topClients,
     int bufferRecords,
+    KernelConfig kernel,
     KafkaSettings kafka,
     Settings settings) {
 
@@ -55,6 +57,7 @@ public record CollectorConfig(
         settings.getDuration(CONFIG_REFRESH, Duration.ofSeconds(60)),
         settings.getInt(TOP_CLIENTS, 5),
         settings.getInt(BUFFER_RECORDS, defaultBuffer),
+        KernelConfig.from(settings),
         KafkaSettings.from(settings),
         settings);
   }

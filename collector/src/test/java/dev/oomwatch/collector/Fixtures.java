@@ -9,6 +9,11 @@ import java.nio.charset.StandardCharsets;
 public final class Fixtures {
   private Fixtures() {}
 
+  /** The fixture's text, or null when there is no such file (a file the kernel would not have). */
+  public static String textOrNull(final String path) {
+    return Fixtures.class.getResource("/fixtures/" + path) == null ? null : text(path);
+  }
+
   public static String text(final String path) {
     try (InputStream in = Fixtures.class.getResourceAsStream("/fixtures/" + path)) {
       if (in == null) {

@@ -1,0 +1,72 @@
+package dev.oomwatch.collector.kernel;
+
+import dev.oomwatch.schema.CgroupMemory;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A memory cgroup's files, as text by file name, into a {@link CgroupMemory}. Pure: the reader
+ * does the I/O. An unlimited cgroup (v1's huge page-rounded number, v2's {@code max}) has a null
+ * limit, never a huge number.
+ */
+public final class CgroupMemoryParser {
+  /** v1 reports "no limit" as LONG_MAX rounded down to the page size; anything above 2^62 is that. */
+  static final long V1_UNLIMITED_ABOVE = 1L << 62;
+
+  public static final String[] V1_FILES = {"memory.usage_in_bytes", "memory.limit_in_bytes",
+      "memory.max_usage_in_bytes", "memory.failcnt", "memory.oom_control", "memory.stat"};
+  public static final String[] V2_FILES = {"memory.current", "memory.max", "memory.peak", "memory.events", "memory.stat"};
+
+  private CgroupMemoryParser() {}
+
+  /** {@code files} maps a file name to its text; a missing file maps to null. */
+  public static CgroupMemory parse(final CgroupRef ref, final Function<String, String> files) {
+    return ref.version() == 1 ? v1(ref.path(), files) : v2(ref.path(), files);
+  }
+
+  private static CgroupMemory v1(final String path, final Function<String, String> files) {
+    final Long limit = number(files.apply("memory.limit_in_bytes"));
+    final Map<String, Long> oomControl = KeyValueText.numbers(files.apply("memory.oom_control"));
+    final Map<String, Long> stat = KeyValueText.numbers(files.apply("memory.stat"));
+    return CgroupMemory.newBuilder()
+        .setPath(path)
+        .setVersion(1)
+        .setUsage(number(files.apply("memory.usage_in_bytes")))
+        .setLimit(limit == null || limit >= V1_UNLIMITED_ABOVE ? null : limit)
+        .setPeak(number(files.apply("memory.max_usage_in_bytes")))
+        .setFailcnt(number(files.apply("memory.failcnt")))
+        .setOomKill(oomControl.get("oom_kill"))
+        .setAnon(stat.get("rss"))
+        .setFile(stat.get("cache"))
+        .build();
+  }
+
+  private static CgroupMemory v2(final String path, final Function<String, String> files) {
+    final String max = files.apply("memory.max");
+    final Map<String, Long> events = KeyValueText.numbers(files.apply("memory.events"));
+    final Map<String, Long> stat = KeyValueText.numbers(files.apply("memory.stat"));
+    return CgroupMemory.newBuilder()
+        .setPath(path)
+        .setVersion(2)
+        .setUsage(number(files.apply("memory.current")))
+        .setLimit(max == null || max.trim().equals("max") ? null : number(max))
+        .setPeak(number(files.apply("memory.peak")))
+        .setOomEvents(events.get("oom"))
+        .setOomKill(events.get("oom_kill"))
+        .setOomGroupKill(events.get("oom_group_kill"))
+        .setAnon(stat.get("anon"))
+        .setFile(stat.get("file"))
+        .build();
+  }
+
+  private static Long number(final String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+}

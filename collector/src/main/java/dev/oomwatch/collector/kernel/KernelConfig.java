@@ -1,0 +1,50 @@
+package dev.oomwatch.collector.kernel;
+
+import dev.oomwatch.config.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** The kernel side of the collector's configuration. */
+public record KernelConfig(
+    boolean enabled,
+    KernelPaths paths,
+    Path kmsg,
+    boolean kmsgFromBoot,
+    boolean inferKills,
+    Set<String> processNames,
+    boolean readSmaps,
+    Duration forkWatch) {
+
+  public static final String ENABLED = "kernel.enabled";
+  public static final String PROC = "kernel.proc.root";
+  public static final String SYS = "kernel.sys.root";
+  public static final String CGROUP = "kernel.cgroup.root";
+  public static final String KMSG = "kernel.kmsg.path";
+  public static final String KMSG_FROM_BOOT = "kernel.kmsg.from.boot";
+  public static final String INFER = "kernel.infer.kills";
+  public static final String NAMES = "kernel.process.names";
+  public static final String SMAPS = "kernel.smaps";
+  public static final String FORK_WATCH = "kernel.fork.watch";
+
+  public static KernelConfig from(final Settings settings) {
+    final Set<String> names = new LinkedHashSet<>(settings.getList(NAMES));
+    if (names.isEmpty()) {
+      names.addAll(Set.of("redis-server", "valkey-server"));
+    }
+    return new KernelConfig(
+        settings.getBoolean(ENABLED, true),
+        KernelPaths.of(Path.of(settings.get(PROC, "/proc")), Path.of(settings.get(SYS, "/sys")),
+            Path.of(settings.get(CGROUP, "/sys/fs/cgroup"))),
+        Path.of(settings.get(KMSG, "/dev/kmsg")),
+        settings.getBoolean(KMSG_FROM_BOOT, false),
+        // auto: infer kills from counters only where the kernel log cannot be read
+        settings.getBoolean(INFER, false),
+        names,
+        // smaps_rollup costs ~1 ms per process on a large heap; cheap enough at 1 Hz for a handful.
+        settings.getBoolean(SMAPS, true),
+        // 50 ms: a new fork child is noticed within 100 ms, as a 2 s fork needs.
+        settings.getDuration(FORK_WATCH, Duration.ofMillis(50)));
+  }
+}

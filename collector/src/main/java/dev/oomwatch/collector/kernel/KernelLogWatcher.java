@@ -1,0 +1,143 @@
+package dev.oomwatch.collector.kernel;
+
+import dev.oomwatch.collector.CollectorMetrics;
+import dev.oomwatch.schema.KernelEvent;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows /dev/kmsg on its own thread and hands each OOM kill to {@code sink} the moment its
+ * {@code Killed process} record is read. Starts at the current end unless asked for the boot log:
+ * records stamped before the watcher started are skipped. Each read() of /dev/kmsg returns one
+ * record; a record overwritten before it was read (EPIPE) is skipped, counted, and reading goes on.
+ */
+public final class KernelLogWatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KernelLogWatcher.class);
+
+  private final Path kmsg;
+  private final OomKillAssembler assembler;
+  private final Consumer<KernelEvent> sink;
+  private final CollectorMetrics metrics;
+  private final long startMonotonicUs;
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile InputStream in;
+
+  public KernelLogWatcher(
+      final Path kmsg, final String host, final boolean fromBoot, final Consumer<KernelEvent> sink,
+      final CollectorMetrics metrics) {
+    this.kmsg = kmsg;
+    this.assembler = new OomKillAssembler(host);
+    this.sink = sink;
+    this.metrics = metrics;
+    this.startMonotonicUs = fromBoot ? 0 : monotonicUs();
+    this.thread = new Thread(this::run, "oomwatch-kmsg");
+    this.thread.setDaemon(true);
+  }
+
+  /** True when this process may read the kernel log (root, or CAP_SYSLOG, and no restriction). */
+  public static boolean readable(final Path kmsg) {
+    try (InputStream test = new FileInputStream(kmsg.toFile())) {
+      return true;
+    } catch (IOException | SecurityException e) {
+      return false;
+    }
+  }
+
+  public KernelLogWatcher start() {
+    thread.start();
+    return this;
+  }
+
+  private void run() {
+    final byte[] buffer = new byte[16 * 1024];
+    long backoffMs = 500;
+    while (running) {
+      try (InputStream stream = new FileInputStream(kmsg.toFile())) {
+        in = stream;
+        backoffMs = 500;
+        while (running) {
+          final int n;
+          try {
+            n = stream.read(buffer);
+          } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("Broken pipe")) {
+              metrics.readError(kmsg + ": records overwritten before read");
+              continue;
+            }
+            throw e;
+          }
+          if (n < 0) {
+            break;
+          }
+          handle(new String(buffer, 0, n, StandardCharsets.UTF_8));
+        }
+      } catch (IOException e) {
+        if (!running) {
+          return;
+        }
+        metrics.readError(kmsg + ": " + e.getMessage());
+        LOG.warn("reading {} failed ({}); retrying in {} ms", kmsg, e.getMessage(), backoffMs);
+        sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+
+  void handle(final String raw) {
+    final KmsgRecord record = KmsgRecord.parse(raw);
+    if (record == null) {
+      if (!raw.isEmpty() && raw.charAt(0) != ' ') {
+        metrics.readError(kmsg + ": unknown record format");
+      }
+      return;
+    }
+    if (record.monotonicUs() < startMonotonicUs) {
+      return;
+    }
+    final long wallMs = System.currentTimeMillis() - (monotonicUs() - record.monotonicUs()) / 1000;
+    try {
+      assembler.accept(record, wallMs).ifPresent(event -> {
+        metrics.kernelEvents.incrementAndGet();
+        LOG.warn("kernel OOM kill: pid {} ({}) in {}", event.getVictimPid(), event.getVictimComm(), event.getTaskMemcg());
+        sink.accept(event);
+      });
+    } catch (RuntimeException e) {
+      // A line that matched a pattern but not our assumptions: count it, never stop watching.
+      metrics.readError(kmsg + ": unparsable OOM line");
+      LOG.warn("could not parse kernel log record {}: {}", record.sequence(), e.toString());
+    }
+  }
+
+  /** The kernel's log clock; on Linux the JVM's nanoTime is CLOCK_MONOTONIC, the same origin. */
+  static long monotonicUs() {
+    return System.nanoTime() / 1000;
+  }
+
+  private static void sleep(final long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    final InputStream stream = in;
+    if (stream != null) {
+      try {
+        stream.close();
+      } catch (IOException e) {
+        // closing on shutdown: nothing to do
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package dev.oomwatch.collector.kernel;
+
+import dev.oomwatch.collector.CollectorMetrics;
+import dev.oomwatch.collector.ForkActivity;
+import dev.oomwatch.schema.HostSample;
+import dev.oomwatch.schema.KernelEvent;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel side of the collector, on its own thread so file reads never delay a Redis sample:
+ * a fork watch every 50 ms (a server's children file), a host sample at the normal or the fork
+ * rate (and at once when a fork child appears), and the kernel log watcher or, where the log
+ * cannot be read, kill inference from counters.
+ */
+public final class KernelSampling implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KernelSampling.class);
+
+  private final KernelConfig config;
+  private final Duration interval;
+  private final Duration forkInterval;
+  private final ForkActivity forks;
+  private final Consumer<HostSample> hostSink;
+  private final Consumer<KernelEvent> eventSink;
+  private final CollectorMetrics metrics;
+  private final HostSampler sampler;
+  private final ScheduledExecutorService scheduler;
+  private final Map<Long, Set<Long>> children = new HashMap<>();
+  private KernelLogWatcher watcher;
+  private boolean inferring;
+  private HostSample previous;
+  private long lastSampleMs = Long.MIN_VALUE / 2;
+
+  public KernelSampling(
+      final String host,
+      final KernelConfig config,
+      final Duration interval,
+      final Duration forkInterval,
+      final ForkActivity forks,
+      final Consumer<HostSample> hostSink,
+      final Consumer<KernelEvent> eventSink,
+      final CollectorMetrics metrics) {
+    this.config = config;
+    this.interval = interval;
+    this.forkInterval = forkInterval;
+    this.forks = forks;
+    this.hostSink = hostSink;
+    this.eventSink = eventSink;
+    this.metrics = metrics;
+    this.sampler = new HostSampler(host, config.paths(), config.processNames(), config.readSmaps());
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      final Thread t = new Thread(r, "oomwatch-kernel");
+      t.setDaemon(true);
+      return t;
+    });
+    if (KernelLogWatcher.readable(config.kmsg()) && !config.inferKills()) {
+      watcher = new KernelLogWatcher(config.kmsg(), host, config.kmsgFromBoot(), eventSink, metrics);
+      LOG.info("kernel OOM kills: read from {} as they happen", config.kmsg());
+    } else {
+      inferring = true;
+      LOG.warn("kernel OOM kills: {} cannot be read here; kills are inferred from cgroup and vmstat "
+          + "oom_kill counters (cgroup known, pid unknown)", config.kmsg());
+    }
+  }
+
+  public KernelSampling start() {
+    if (watcher != null) {
+      watcher.start();
+    }
+    scheduler.scheduleAtFixedRate(this::tick, 0, config.forkWatch().toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  private void tick() {
+    try {
+      final long now = System.currentTimeMillis();
+      final boolean newChild = watchForks(now);
+      final long due = forks.any() ? forkInterval.toMillis() : interval.toMillis();
+      if (newChild || now - lastSampleMs >= due) {
+        lastSampleMs = now;
+        final HostSample sample = sampler.sample(now);
+        sample.getReadErrors().forEach((file, why) -> metrics.readError(file + ": " + why));
+        metrics.hostSamples.incrementAndGet();
+        hostSink.accept(sample);
+        if (inferring) {
+          final List<KernelEvent> events = OomKillInference.between(previous, sample, sampler::reread);
+          events.forEach(e -> {
+            metrics.kernelEvents.incrementAndGet();
+            LOG.warn("kernel OOM kill inferred from counters in cgroup {}", e.getTaskMemcg());
+            eventSink.accept(e);
+          });
+        }
+        previous = sample;
+      }
+    } catch (RuntimeException e) {
+      // Never let one bad read stop the kernel side: it is half of what oomwatch sees.
+      LOG.warn("kernel sampling tick failed: {}", e.toString());
+    }
+  }
+
+  /** Reads each server's children; true when a child appeared since the last look. */
+  private boolean watchForks(final long now) {
+    boolean appeared = false;
+    final Set<Long> alive = new HashSet<>();
+    for (final long server : sampler.servers(now)) {
+      alive.add(server);
+      final Set<Long> current = sampler.scanner().children(server);
+      final Set<Long> before = children.getOrDefault(server, Set.of());
+      if (!before.containsAll(current)) {
+        appeared = true;
+        LOG.info("redis-server pid {} forked: child {}", server, current);
+      }
+      children.put(server, current);
+      forks.set("pid:" + server, !current.isEmpty());
+    }
+    children.keySet().removeIf(pid -> {
+      if (!alive.contains(pid)) {
+        forks.set("pid:" + pid, false);
+        return true;
+      }
+      return false;
+    });
+    return appeared;
+  }
+
+  public boolean inferring() {
+    return inferring;
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    if (watcher != null) {
+      watcher.close();
+    }
+  }
+}

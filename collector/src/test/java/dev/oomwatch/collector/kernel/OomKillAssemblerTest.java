@@ -1,0 +1,91 @@
+package dev.oomwatch.collector.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.oomwatch.collector.Fixtures;
+import dev.oomwatch.schema.KernelEvent;
+import dev.oomwatch.schema.KernelEventKind;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OomKillAssemblerTest {
+
+  static List<KernelEvent> replay(final String fixture) {
+    final OomKillAssembler assembler = new OomKillAssembler("h");
+    final List<KernelEvent> events = new ArrayList<>();
+    for (final String line : Fixtures.text(fixture).split("\n")) {
+      final KmsgRecord record = KmsgRecord.parse(line);
+      if (record != null) {
+        assembler.accept(record, record.monotonicUs() / 1000).ifPresent(events::add);
+      }
+    }
+    return events;
+  }
+
+  @Test
+  void aRealMemcgKillOnKernel618NamesTheServerItsCgroupAndTheForkChildThatInvokedIt() {
+    final List<KernelEvent> events = replay("kmsg/6.18-captured/memcg-kill-server.txt");
+    assertThat(events).hasSize(1);
+    final KernelEvent kill = events.get(0);
+    assertThat(kill.getKind()).isEqualTo(KernelEventKind.OOM_KILL);
+    assertThat(kill.getVictimPid()).isEqualTo(11367L);
+    assertThat(kill.getVictimComm()).isEqualTo("redis-server");
+    assertThat(kill.getConstraint()).isEqualTo("CONSTRAINT_MEMCG");
+    assertThat(kill.getOomMemcg()).isEqualTo("/oomcap");
+    assertThat(kill.getTaskMemcg()).isEqualTo("/oomcap");
+    assertThat(kill.getAnonRss()).isEqualTo(95_360L * 1024);
+    assertThat(kill.getFileRss()).isEqualTo(9_184L * 1024);
+    assertThat(kill.getShmemRss()).isZero();
+    assertThat(kill.getOomScoreAdj()).isZero();
+    assertThat(kill.getVictimUid()).isZero();
+    assertThat(kill.getInvokingComm()).isEqualTo("redis-server");
+    assertThat(kill.getInvokingPid()).isEqualTo(11386L);
+    assertThat(kill.getMemcgUsage()).isEqualTo(98_304L * 1024);
+    assertThat(kill.getMemcgLimit()).isEqualTo(98_304L * 1024);
+    // the kill's wall time is the Killed-process record's stamp, not the first line's
+    assertThat(kill.getTimestampMs()).isEqualTo(1_098_615_860L / 1000);
+    assertThat(kill.getRawLines()).anyMatch(l -> l.startsWith("oom-kill:")).hasSizeLessThanOrEqualTo(16);
+  }
+
+  @Test
+  void kernel415OldFormWithSacrificeChildAndInterleavedContinuationLines() {
+    final List<KernelEvent> events = replay("kmsg/4.15-documented/memcg-kill-old-form.txt");
+    assertThat(events).hasSize(1);
+    final KernelEvent kill = events.get(0);
+    assertThat(kill.getVictimPid()).isEqualTo(2188L);
+    assertThat(kill.getTaskMemcg()).isEqualTo("/docker/4f1c2b");
+    assertThat(kill.getOomMemcg()).isEqualTo("/docker/4f1c2b");
+    assertThat(kill.getConstraint()).isEqualTo("CONSTRAINT_MEMCG");
+    assertThat(kill.getAnonRss()).isEqualTo(518_000L * 1024);
+    assertThat(kill.getMemcgLimit()).isEqualTo(524_288L * 1024);
+    assertThat(kill.getInvokingPid()).isEqualTo(2211L);
+    assertThat(kill.getOomScoreAdj()).isNull();
+  }
+
+  @Test
+  void kernel510GlobalKillOfAForkChildThenAnAllocatingTaskKill() {
+    final List<KernelEvent> events = replay("kmsg/5.10-documented/global-kill-child.txt");
+    assertThat(events).hasSize(2);
+    final KernelEvent child = events.get(0);
+    assertThat(child.getVictimPid()).isEqualTo(4301L);
+    assertThat(child.getConstraint()).isEqualTo("CONSTRAINT_NONE");
+    assertThat(child.getTaskMemcg()).isEqualTo("/system.slice/redis-server.service");
+    assertThat(child.getOomMemcg()).isNull();
+    assertThat(child.getOomScoreAdj()).isEqualTo(200);
+    assertThat(child.getVictimUid()).isEqualTo(108L);
+    final KernelEvent java = events.get(1);
+    assertThat(java.getVictimComm()).isEqualTo("java");
+    assertThat(java.getInvokingPid()).isEqualTo(777L);
+    assertThat(java.getMemcgLimit()).isNull();
+  }
+
+  @Test
+  void recordsOutsideTheFormatAreIgnored() {
+    assertThat(KmsgRecord.parse(" SUBSYSTEM=pci")).isNull();
+    assertThat(KmsgRecord.parse("no semicolon here")).isNull();
+    assertThat(KmsgRecord.parse("x,y,z,-;message")).isNull();
+    assertThat(KmsgRecord.parse("6,1,2,-;hello\n SUBSYSTEM=x\n").message()).isEqualTo("hello");
+    assertThat(KmsgRecord.parse("30,5,77,c,more;text").priority()).isEqualTo(6);
+  }
+}

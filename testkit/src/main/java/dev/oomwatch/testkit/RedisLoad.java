@@ -1,0 +1,117 @@
+package dev.oomwatch.testkit;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Drives a real Redis the way the failure needs: fill it, then overwrite keys fast (every write
+ * during a fork dirties a page the child shares, which the kernel must copy), then fork.
+ */
+public final class RedisLoad implements AutoCloseable {
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+  private final AtomicBoolean writing = new AtomicBoolean();
+  private final AtomicLong writes = new AtomicLong();
+  private Thread writer;
+
+  private RedisLoad(final RedisClient client, final StatefulRedisConnection<String, String> connection) {
+    this.client = client;
+    this.connection = connection;
+  }
+
+  public static RedisLoad connect(final String uri) {
+    final RedisURI redisUri = RedisURI.create(uri);
+    redisUri.setTimeout(Duration.ofSeconds(30));
+    final RedisClient client = RedisClient.create(redisUri);
+    return new RedisLoad(client, client.connect());
+  }
+
+  /** Writes keys {@code key:0} to {@code key:<keys-1>} of {@code valueBytes} each, pipelined. */
+  public void fill(final int keys, final int valueBytes) {
+    fill(0, keys, valueBytes);
+  }
+
+  /**
+   * Adds keys in chunks until {@code done} says the server is full enough (e.g. its cgroup's usage
+   * reached a share of the limit); returns the number of keys written.
+   */
+  public int fillUntil(final java.util.function.BooleanSupplier done, final int valueBytes, final int maxKeys) {
+    int keys = 0;
+    while (!done.getAsBoolean() && keys < maxKeys) {
+      fill(keys, keys + 2_000, valueBytes);
+      keys += 2_000;
+    }
+    return keys;
+  }
+
+  private void fill(final int from, final int to, final int valueBytes) {
+    final RedisAsyncCommands<String, String> async = connection.async();
+    final Semaphore inFlight = new Semaphore(500);
+    final String value = "v".repeat(valueBytes);
+    for (int i = from; i < to; i++) {
+      inFlight.acquireUninterruptibly();
+      async.set("key:" + i, value).whenComplete((r, e) -> inFlight.release());
+    }
+    inFlight.acquireUninterruptibly(500);
+  }
+
+  /** Overwrites random keys in a background thread until closed or the server goes away. */
+  public void startOverwriting(final int keys, final int valueBytes) {
+    writing.set(true);
+    writer = new Thread(() -> {
+      final Random random = new Random(2);
+      while (writing.get() && connection.isOpen()) {
+        try {
+          overwrite(keys, valueBytes, 2_000, random);
+        } catch (RuntimeException e) {
+          return; // the server was killed: that is the point
+        }
+      }
+    }, "redis-load");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  private void overwrite(final int keys, final int valueBytes, final int count, final Random random) {
+    final RedisAsyncCommands<String, String> async = connection.async();
+    final Semaphore inFlight = new Semaphore(500);
+    final char[] chars = new char[valueBytes];
+    for (int i = 0; i < count; i++) {
+      java.util.Arrays.fill(chars, (char) ('a' + random.nextInt(26)));
+      inFlight.acquireUninterruptibly();
+      async.set("key:" + random.nextInt(keys), new String(chars)).whenComplete((r, e) -> inFlight.release());
+      writes.incrementAndGet();
+    }
+    inFlight.acquireUninterruptibly(500);
+  }
+
+  public void bgsave() {
+    connection.sync().bgsave();
+  }
+
+  public void bgrewriteaof() {
+    connection.sync().bgrewriteaof();
+  }
+
+  public long writes() {
+    return writes.get();
+  }
+
+  public void stopWriting() {
+    writing.set(false);
+  }
+
+  @Override
+  public void close() {
+    writing.set(false);
+    connection.closeAsync();
+    client.shutdownAsync();
+  }
+}
