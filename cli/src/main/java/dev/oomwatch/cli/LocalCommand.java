@@ -10,7 +10,7 @@ import dev.oomwatch.console.AlertLine;
 import dev.oomwatch.console.TopicPrinter;
 import dev.oomwatch.schema.Alert;
 import dev.oomwatch.streams.StreamsApp;
-import dev.oomwatch.streams.StreamsConfig;
+import dev.oomwatch.streams.StreamsAppConfig;
 import dev.oomwatch.topics.Topic;
 import dev.oomwatch.topics.TopicPlan;
 import dev.oomwatch.topics.TopicProvisioner;
@@ -70,7 +70,7 @@ public final class LocalCommand implements Callable<Integer> {
     if (!redis.isEmpty()) {
       flags.put(CollectorConfig.REDIS_URIS, String.join(",", redis));
     }
-    flags.putIfAbsent(StreamsConfig.STATE_DIR, data.resolve("streams").toString());
+    flags.putIfAbsent(StreamsAppConfig.STATE_DIR, data.resolve("streams").toString());
     final Settings settings = config.load(flags);
     final KafkaSettings kafkaSettings = KafkaSettings.from(settings);
     try (Admin admin = Admin.create(kafkaSettings.clientProperties(Map.of()))) {
@@ -78,7 +78,7 @@ public final class LocalCommand implements Callable<Integer> {
           settings.get(TopicPlan.PARTITIONS, "1")))));
     }
 
-    final StreamsApp streams = StreamsApp.start(StreamsConfig.from(settings));
+    final StreamsApp streams = StreamsApp.start(StreamsAppConfig.from(settings));
     running.push(streams);
     final Collector collector = Collector.start(CollectorConfig.from(settings));
     running.push(collector);

@@ -1,0 +1,48 @@
+package dev.oomwatch.detect;
+
+import dev.oomwatch.join.InstanceSnapshot;
+import dev.oomwatch.schema.AlertType;
+import dev.oomwatch.schema.Severity;
+import java.util.Optional;
+
+/**
+ * COW_HEADROOM_LOW, before any fork: persistence is on and the physical memory plus what the next
+ * fork would copy passes the limit. The copy is the last fork's measured COW where known, else the
+ * worst case, a full copy of the data. A last COW above half of used_memory raises it to CRITICAL.
+ */
+public final class CowHeadroomDetector implements Detector {
+  @Override
+  public AlertType type() {
+    return AlertType.COW_HEADROOM_LOW;
+  }
+
+  @Override
+  public Optional<Finding> evaluate(final InstanceState state, final InstanceSnapshot now, final DetectionConfig config) {
+    final Long physical = now.physical();
+    final Long limit = now.limit();
+    if (!Boolean.TRUE.equals(now.persistent()) || physical == null || limit == null || now.usedMemory() == null
+        || now.forking()) {
+      return Optional.empty();
+    }
+    final Long lastCow = now.lastCowSize() != null && now.lastCowSize() > 0 ? now.lastCowSize() : null;
+    final long cow = lastCow != null ? lastCow : now.usedMemory();
+    final long projected = physical + cow;
+    if (projected <= limit) {
+      return Optional.empty();
+    }
+    final boolean heavyCow = lastCow != null && lastCow > config.cowLastRatio() * now.usedMemory();
+    return Optional.of(new Finding(type(), heavyCow ? Severity.CRITICAL : Severity.WARNING,
+        "The next BGSAVE or AOF rewrite of " + now.instance() + " would need about " + Evidence.human(projected)
+            + " (" + Evidence.human(physical) + " resident + " + Evidence.human(cow)
+            + (lastCow != null ? " copied by the last fork" : " if the fork copies everything")
+            + ") but its limit (" + now.limitSource() + ") is " + Evidence.human(limit) + ".",
+        Evidence.with().put("physicalBytes", physical).put("expectedCowBytes", cow)
+            .put("cowSource", lastCow != null ? "last fork" : "worst case: used_memory").put("projectedBytes", projected)
+            .put("limitBytes", limit).put("limitSource", now.limitSource()).put("usedMemory", now.usedMemory())
+            .put("lastCowSize", lastCow).map(),
+        "redis-cli INFO persistence | grep -E 'cow_size|in_progress'; compare used_memory_rss with the "
+            + (now.cgroupLimit() != null ? "cgroup's memory limit" : "host's RAM"),
+        "Keep used_memory under 50% of the limit on persistent instances: raise the limit, lower maxmemory, "
+            + "or schedule BGSAVE at quiet times and disable automatic save directives (wider RPO)."));
+  }
+}

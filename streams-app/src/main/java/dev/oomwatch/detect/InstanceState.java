@@ -1,0 +1,36 @@
+package dev.oomwatch.detect;
+
+import dev.oomwatch.join.InstanceSnapshot;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the streams-app remembers of one instance between records: its recent snapshots (bounded),
+ * the fork in progress and its baseline, restarts and kills. Kept in a state store as JSON; the
+ * {@link InstanceTracker} updates it, detectors only read it.
+ */
+public final class InstanceState {
+  public List<InstanceSnapshot> recent = new ArrayList<>();
+  public InstanceSnapshot lastRedis;
+  public Long forkStartMs;
+  public Long forkBaseline;
+  public Long lastForkDurationMs;
+  public Long lastForkPeak;
+  public List<RestartRecord> restarts = new ArrayList<>();
+  public KillRecord lastKill;
+  public Long fragmentationHighSinceMs;
+  public Long oomErrorsRoseAtMs;
+  public Long lastOomErrors;
+  public List<Long> serverPids = new ArrayList<>();
+  public List<Long> childPids = new ArrayList<>();
+  public String cgroupPath;
+  public long lastSeenMs;
+
+  public InstanceSnapshot latest() {
+    return recent.isEmpty() ? null : recent.get(recent.size() - 1);
+  }
+
+  public RestartRecord lastRestart() {
+    return restarts.isEmpty() ? null : restarts.get(restarts.size() - 1);
+  }
+}

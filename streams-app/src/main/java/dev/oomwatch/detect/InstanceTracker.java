@@ -1,0 +1,137 @@
+package dev.oomwatch.detect;
+
+import dev.oomwatch.join.InstanceSnapshot;
+import dev.oomwatch.schema.KernelEvent;
+import dev.oomwatch.schema.KernelEventKind;
+import java.util.List;
+
+/**
+ * Folds each new snapshot and kernel event into an {@link InstanceState}: fork start and end with
+ * the pre-fork baseline, restarts (a new run_id or uptime going back) and their cause, the pids
+ * that belong to the instance. Pure.
+ */
+public final class InstanceTracker {
+  private static final int MAX_PIDS = 16;
+
+  private InstanceTracker() {}
+
+  public static void observe(final InstanceState state, final InstanceSnapshot now, final DetectionConfig config) {
+    state.lastSeenMs = Math.max(state.lastSeenMs, now.timestampMs());
+    if (!now.reachable()) {
+      append(state, now, config);
+      return;
+    }
+    restart(state, now, config);
+    fork(state, now);
+    if (now.pid() != null) {
+      remember(state.serverPids, now.pid());
+    }
+    if (now.childPid() != null) {
+      remember(state.childPids, now.childPid());
+    }
+    if (now.cgroupPath() != null) {
+      state.cgroupPath = now.cgroupPath();
+    }
+    fragmentation(state, now, config);
+    oomErrors(state, now);
+    append(state, now, config);
+  }
+
+  /** Records a kill of this instance's process; {@code role} from {@link KillAttribution}. */
+  public static void kill(final InstanceState state, final KernelEvent event, final String role) {
+    state.lastKill = new KillRecord(event.getTimestampMs(), event.getVictimPid(), role,
+        event.getAnonRss(), event.getMemcgLimit(), event.getTaskMemcg() != null ? event.getTaskMemcg() : state.cgroupPath,
+        event.getKind() == KernelEventKind.OOM_KILL_INFERRED);
+    if ("SERVER".equals(role)) {
+      state.forkStartMs = null;
+      state.forkBaseline = null;
+    }
+  }
+
+  private static void restart(final InstanceState state, final InstanceSnapshot now, final DetectionConfig config) {
+    final InstanceSnapshot before = state.lastRedis;
+    if (before != null && before.runId() != null && now.runId() != null && now.timestampMs() > before.timestampMs()) {
+      final boolean newRun = !now.runId().equals(before.runId());
+      final boolean uptimeBack = before.uptimeSeconds() != null && now.uptimeSeconds() != null
+          && now.uptimeSeconds() < before.uptimeSeconds();
+      if (newRun || uptimeBack) {
+        final KillRecord kill = state.lastKill;
+        final boolean byKill = kill != null && !"FORK_CHILD".equals(kill.role())
+            && now.timestampMs() - kill.timestampMs() <= config.killCausesRestartWithin().toMillis()
+            && kill.timestampMs() >= before.timestampMs() - config.killCausesRestartWithin().toMillis();
+        state.restarts.add(new RestartRecord(now.timestampMs(), byKill ? "OOM_KILL" : "UNKNOWN",
+            before.runId(), now.runId(), now.uptimeSeconds()));
+        state.forkStartMs = null;
+        state.forkBaseline = null;
+      }
+    }
+    state.restarts.removeIf(r -> now.timestampMs() - r.timestampMs() > Math.max(
+        config.restartStormWindow().toMillis(), config.eventHold().toMillis()));
+    if (now.runId() != null) {
+      state.lastRedis = now;
+    }
+  }
+
+  private static void fork(final InstanceState state, final InstanceSnapshot now) {
+    if (now.forking()) {
+      if (state.forkStartMs == null) {
+        state.forkStartMs = now.timestampMs();
+        state.forkBaseline = baseline(state.recent, now);
+        state.lastForkPeak = now.physical();
+      } else if (now.physical() != null) {
+        state.lastForkPeak = state.lastForkPeak == null ? now.physical() : Math.max(state.lastForkPeak, now.physical());
+      }
+    } else if (state.forkStartMs != null) {
+      state.lastForkDurationMs = now.timestampMs() - state.forkStartMs;
+      state.forkStartMs = null;
+    }
+  }
+
+  /** Physical memory just before the fork: the latest snapshot that was not forking. */
+  private static Long baseline(final List<InstanceSnapshot> recent, final InstanceSnapshot now) {
+    for (int i = recent.size() - 1; i >= 0; i--) {
+      final InstanceSnapshot s = recent.get(i);
+      if (s.reachable() && !s.forking() && s.physical() != null) {
+        return s.physical();
+      }
+    }
+    // First sight is mid-fork: the server's own RSS (without the child) is the best baseline left.
+    return now.serverRss() != null ? now.serverRss() : now.usedMemoryRss();
+  }
+
+  private static void fragmentation(final InstanceState state, final InstanceSnapshot now, final DetectionConfig config) {
+    final boolean high = now.fragmentationRatio() != null && now.fragmentationRatio() > config.fragmentationRatio()
+        && now.usedMemory() != null && now.usedMemory() > config.fragmentationMinBytes();
+    if (!high) {
+      state.fragmentationHighSinceMs = null;
+    } else if (state.fragmentationHighSinceMs == null) {
+      state.fragmentationHighSinceMs = now.timestampMs();
+    }
+  }
+
+  private static void oomErrors(final InstanceState state, final InstanceSnapshot now) {
+    if (now.oomErrors() == null) {
+      return;
+    }
+    if (state.lastOomErrors != null && now.oomErrors() > state.lastOomErrors) {
+      state.oomErrorsRoseAtMs = now.timestampMs();
+    }
+    state.lastOomErrors = now.oomErrors();
+  }
+
+  private static void append(final InstanceState state, final InstanceSnapshot now, final DetectionConfig config) {
+    state.recent.add(now);
+    while (state.recent.size() > config.history()) {
+      state.recent.remove(0);
+    }
+  }
+
+  private static void remember(final List<Long> pids, final long pid) {
+    if (!pids.contains(pid)) {
+      pids.add(pid);
+      while (pids.size() > MAX_PIDS) {
+        pids.remove(0);
+      }
+    }
+  }
+}

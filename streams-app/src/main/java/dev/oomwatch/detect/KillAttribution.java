@@ -1,0 +1,54 @@
+package dev.oomwatch.detect;
+
+import dev.oomwatch.schema.KernelEvent;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which instance a kernel kill belongs to, and whether its server or its fork child died: by pid
+ * first (the server pids and fork-child pids seen in its snapshots), then, for a kill whose pid is
+ * unknown to us or inferred from counters, by the cgroup. Pure.
+ */
+public final class KillAttribution {
+  public static final Set<String> REDIS_NAMES = Set.of("redis-server", "valkey-server", "redis-rdb-bgsave",
+      "redis-aof-rewrite");
+
+  /** An instance and the role of the process killed in it: SERVER, FORK_CHILD or UNKNOWN. */
+  public record Attributed(String instance, String role) {}
+
+  private KillAttribution() {}
+
+  public static Attributed attribute(final KernelEvent kill, final Map<String, InstanceState> instances) {
+    final Long pid = kill.getVictimPid();
+    if (pid != null) {
+      for (final Map.Entry<String, InstanceState> e : instances.entrySet()) {
+        final InstanceState s = e.getValue();
+        final Long current = s.latest() == null ? null : s.latest().pid();
+        if (pid.equals(current) || (current == null && s.serverPids.contains(pid))) {
+          return new Attributed(e.getKey(), "SERVER");
+        }
+        if (s.childPids.contains(pid)) {
+          return new Attributed(e.getKey(), "FORK_CHILD");
+        }
+      }
+    }
+    final String cgroup = kill.getTaskMemcg();
+    if (cgroup != null && !cgroup.equals("/")) {
+      for (final Map.Entry<String, InstanceState> e : instances.entrySet()) {
+        if (cgroup.equals(e.getValue().cgroupPath)) {
+          final InstanceState s = e.getValue();
+          final Long server = s.latest() == null ? null : s.latest().pid();
+          // A redis process in its cgroup that is not its server is, in practice, its fork child.
+          final String role = pid == null || server == null ? "UNKNOWN"
+              : isRedis(kill.getVictimComm()) && !pid.equals(server) ? "FORK_CHILD" : "UNKNOWN";
+          return new Attributed(e.getKey(), role);
+        }
+      }
+    }
+    return null;
+  }
+
+  public static boolean isRedis(final String comm) {
+    return comm != null && REDIS_NAMES.contains(comm);
+  }
+}

@@ -1,0 +1,57 @@
+package dev.oomwatch.join;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A host's recent kernel views, ordered by time and bounded, for the as-of join: the view valid at
+ * a Redis sample's time is the latest one taken at or before it; a view up to the tolerance after
+ * it is used when none came before (out-of-order arrival).
+ */
+public record HostWindow(List<KernelView> views, Long unattributedKillMs, String unattributedKill) {
+  public static final int CAPACITY = 64;
+
+  public static HostWindow empty() {
+    return new HostWindow(List.of(), null, null);
+  }
+
+  /** Remembers a kill of a Redis process that no instance of this host could be matched to. */
+  public HostWindow withUnattributedKill(final long timestampMs, final String description) {
+    return new HostWindow(views, timestampMs, description);
+  }
+
+  public HostWindow add(final KernelView view) {
+    final List<KernelView> next = new ArrayList<>(views);
+    next.add(view);
+    next.sort(Comparator.comparingLong(KernelView::timestampMs));
+    while (next.size() > CAPACITY) {
+      next.remove(0);
+    }
+    return new HostWindow(List.copyOf(next), unattributedKillMs, unattributedKill);
+  }
+
+  /** The view valid at {@code timestampMs} within {@code toleranceMs}, or null. */
+  public KernelView asOf(final long timestampMs, final long toleranceMs) {
+    KernelView before = null;
+    KernelView after = null;
+    for (final KernelView v : views) {
+      if (v.timestampMs() <= timestampMs) {
+        before = v;
+      } else if (after == null) {
+        after = v;
+      }
+    }
+    if (before != null && timestampMs - before.timestampMs() <= toleranceMs) {
+      return before;
+    }
+    if (after != null && after.timestampMs() - timestampMs <= toleranceMs) {
+      return after;
+    }
+    return null;
+  }
+
+  public KernelView latest() {
+    return views.isEmpty() ? null : views.get(views.size() - 1);
+  }
+}

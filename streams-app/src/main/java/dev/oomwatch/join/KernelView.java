@@ -1,0 +1,45 @@
+package dev.oomwatch.join;
+
+import dev.oomwatch.schema.CgroupMemory;
+import dev.oomwatch.schema.HostSample;
+import dev.oomwatch.schema.ProcessMemory;
+import dev.oomwatch.schema.ProcessRole;
+import java.util.List;
+
+/**
+ * The part of a {@link HostSample} the detectors use, kept in the streams-app's state: the host's
+ * memory and settings, and each redis-server and fork child with its cgroup.
+ */
+public record KernelView(
+    long timestampMs,
+    Long memTotal,
+    Integer overcommitMemory,
+    String thpEnabled,
+    Long oomKill,
+    List<Proc> processes) {
+
+  /** One redis-server or fork child. */
+  public record Proc(
+      long pid, boolean forkChild, long serverPid, List<Integer> ports, Long vmRss, Long privateDirty,
+      Integer oomScoreAdj, Cgroup cgroup) {}
+
+  /** Its memory cgroup; limit null means no limit. */
+  public record Cgroup(String path, Long usage, Long limit, Long oomKill) {}
+
+  public static KernelView of(final HostSample sample) {
+    return new KernelView(
+        sample.getTimestampMs(),
+        sample.getMemTotal(),
+        sample.getOvercommitMemory(),
+        sample.getThpEnabled(),
+        sample.getOomKill(),
+        sample.getProcesses().stream().map(KernelView::proc).toList());
+  }
+
+  private static Proc proc(final ProcessMemory p) {
+    final CgroupMemory c = p.getCgroup();
+    return new Proc(p.getPid(), p.getRole() == ProcessRole.FORK_CHILD, p.getServerPid(), List.copyOf(p.getListenPorts()),
+        p.getVmRss(), p.getPrivateDirty(), p.getOomScoreAdj(),
+        c == null ? null : new Cgroup(c.getPath(), c.getUsage(), c.getLimit(), c.getOomKill()));
+  }
+}

@@ -1,0 +1,305 @@
+package dev.oomwatch.streams;
+
+import dev.oomwatch.alert.AlertLifecycle;
+import dev.oomwatch.alert.LiveAlert;
+import dev.oomwatch.detect.DetectionConfig;
+import dev.oomwatch.detect.Detector;
+import dev.oomwatch.detect.Detectors;
+import dev.oomwatch.detect.Finding;
+import dev.oomwatch.detect.HostDetector;
+import dev.oomwatch.detect.HostSettingsDetectors;
+import dev.oomwatch.detect.InstanceState;
+import dev.oomwatch.detect.InstanceTracker;
+import dev.oomwatch.detect.KernelOomKillDetector;
+import dev.oomwatch.detect.KillAttribution;
+import dev.oomwatch.detect.UnattributedKillDetector;
+import dev.oomwatch.join.HostWindow;
+import dev.oomwatch.join.InstanceSnapshot;
+import dev.oomwatch.join.KernelView;
+import dev.oomwatch.join.SnapshotBuilder;
+import dev.oomwatch.schema.Alert;
+import dev.oomwatch.schema.AlertType;
+import dev.oomwatch.schema.HostSample;
+import dev.oomwatch.schema.KernelEvent;
+import dev.oomwatch.schema.RedisSample;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The brain, one per partition (so per set of hosts). Redis samples are joined with the host's
+ * kernel view valid at their time; host samples re-judge the host's instances at once (the kernel
+ * sees a fork child before Redis reports the save); kernel events are attributed to an instance.
+ * Each step runs the detectors and the alert lifecycle; every decision is in the pure classes,
+ * this class only moves state in and out of the stores.
+ */
+final class DetectProcessor implements Processor<String, Object, String, Alert> {
+  private static final Logger LOG = LoggerFactory.getLogger(DetectProcessor.class);
+  /** Types that still mean something while an instance cannot be sampled. */
+  private static final Set<AlertType> EVENT_TYPES =
+      EnumSet.of(AlertType.KERNEL_OOM_KILL, AlertType.REDIS_RESTART, AlertType.RESTART_STORM);
+  private static final Set<AlertType> HOST_TYPES =
+      EnumSet.of(AlertType.OVERCOMMIT_HEURISTIC, AlertType.THP_ENABLED, AlertType.KERNEL_OOM_KILL);
+  private static final StringSerializer KEYS = new StringSerializer();
+
+  private final DetectionConfig config;
+  private final List<Detector> detectors = Detectors.all();
+  private final List<HostDetector> hostDetectors = HostSettingsDetectors.all();
+  private ProcessorContext<String, Alert> context;
+  private KeyValueStore<String, HostWindow> hosts;
+  private KeyValueStore<String, InstanceState> instances;
+  private KeyValueStore<String, LiveAlert> alerts;
+
+  DetectProcessor(final DetectionConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public void init(final ProcessorContext<String, Alert> context) {
+    this.context = context;
+    this.hosts = context.getStateStore(OomwatchTopology.HOST_WINDOWS);
+    this.instances = context.getStateStore(OomwatchTopology.INSTANCES);
+    this.alerts = context.getStateStore(OomwatchTopology.LIVE_ALERTS);
+    context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, this::resolveStale);
+  }
+
+  @Override
+  public void process(final Record<String, Object> record) {
+    final Object value = record.value();
+    if (value instanceof RedisSample sample) {
+      onRedis(sample, record.timestamp());
+    } else if (value instanceof HostSample sample) {
+      onHost(sample, record.timestamp());
+    } else if (value instanceof KernelEvent event) {
+      onKernel(event, record.timestamp());
+    }
+  }
+
+  private void onRedis(final RedisSample sample, final long recordTs) {
+    final String key = instanceKey(sample.getHost(), sample.getInstance());
+    final InstanceState state = orNew(instances.get(key));
+    final HostWindow window = hosts.get(sample.getHost());
+    final KernelView view = window == null ? null : window.asOf(sample.getTimestampMs(), config.joinTolerance().toMillis());
+    final InstanceSnapshot snapshot = SnapshotBuilder.build(sample, view);
+    judge(state, snapshot, snapshot.reachable() ? allTypes() : EVENT_TYPES, recordTs);
+    instances.put(key, state);
+  }
+
+  private void onHost(final HostSample sample, final long recordTs) {
+    final KernelView view = KernelView.of(sample);
+    final HostWindow window = orEmpty(hosts.get(sample.getHost())).add(view);
+    hosts.put(sample.getHost(), window);
+    final Map<String, InstanceState> onHost = instancesOf(sample.getHost());
+    final boolean persistent = onHost.values().stream()
+        .anyMatch(s -> s.latest() != null && Boolean.TRUE.equals(s.latest().persistent()));
+    judgeHost(sample.getHost(), view, window, persistent, view.timestampMs(), recordTs);
+    for (final Map.Entry<String, InstanceState> e : onHost.entrySet()) {
+      final InstanceState state = e.getValue();
+      final InstanceSnapshot latest = state.latest();
+      if (state.lastRedis == null || latest == null || !latest.reachable() || view.timestampMs() <= latest.timestampMs()) {
+        continue;
+      }
+      judge(state, SnapshotBuilder.withKernel(state.lastRedis, view, view.timestampMs()), allTypes(), recordTs);
+      instances.put(e.getKey(), state);
+    }
+  }
+
+  private void onKernel(final KernelEvent event, final long recordTs) {
+    final Map<String, InstanceState> onHost = instancesOf(event.getHost());
+    final Map<String, InstanceState> byInstance = new LinkedHashMap<>();
+    onHost.forEach((key, state) -> byInstance.put(key.substring(event.getHost().length() + 1), state));
+    final KillAttribution.Attributed who = KillAttribution.attribute(event, byInstance);
+    if (who == null) {
+      if (KillAttribution.isRedis(event.getVictimComm()) || event.getVictimComm() == null) {
+        final String victim = event.getVictimComm() == null ? "a process (inferred from counters)"
+            : event.getVictimComm() + " pid " + event.getVictimPid();
+        LOG.warn("kernel OOM kill on {} not matched to an instance: {}", event.getHost(), victim);
+        final HostWindow window = orEmpty(hosts.get(event.getHost())).withUnattributedKill(event.getTimestampMs(), victim);
+        hosts.put(event.getHost(), window);
+        final KernelView latest = window.latest();
+        judgeHost(event.getHost(), latest, window, false, event.getTimestampMs(), recordTs);
+      }
+      return;
+    }
+    final String key = instanceKey(event.getHost(), who.instance());
+    final InstanceState state = byInstance.get(who.instance());
+    InstanceTracker.kill(state, event, who.role());
+    final InstanceSnapshot latest = state.latest();
+    if (latest != null) {
+      final InstanceSnapshot at = latest.at(Math.max(latest.timestampMs(), event.getTimestampMs()));
+      final Detector kill = new KernelOomKillDetector();
+      final List<Finding> findings = new ArrayList<>();
+      kill.evaluate(state, at, config).ifPresent(findings::add);
+      emit(step(event.getHost(), who.instance(), EnumSet.of(AlertType.KERNEL_OOM_KILL), findings, at.timestampMs()), recordTs);
+    }
+    instances.put(key, state);
+  }
+
+  private void judge(final InstanceState state, final InstanceSnapshot snapshot, final Set<AlertType> types, final long recordTs) {
+    InstanceTracker.observe(state, snapshot, config);
+    final List<Finding> findings = new ArrayList<>();
+    for (final Detector detector : detectors) {
+      if (types.contains(detector.type())) {
+        detector.evaluate(state, snapshot, config).ifPresent(findings::add);
+      }
+    }
+    emit(step(snapshot.host(), snapshot.instance(), types, findings, snapshot.timestampMs()), recordTs);
+  }
+
+  private void judgeHost(final String host, final KernelView view, final HostWindow window, final boolean persistent,
+      final long nowMs, final long recordTs) {
+    final List<Finding> findings = new ArrayList<>();
+    if (view != null) {
+      for (final HostDetector detector : hostDetectors) {
+        detector.evaluate(view, persistent, config).ifPresent(findings::add);
+      }
+    }
+    UnattributedKillDetector.evaluate(window.unattributedKillMs(), window.unattributedKill(), nowMs, config)
+        .ifPresent(findings::add);
+    emit(step(host, null, HOST_TYPES, findings, nowMs), recordTs);
+  }
+
+  private List<Alert> step(final String host, final String instance, final Set<AlertType> types,
+      final List<Finding> findings, final long nowMs) {
+    final Map<AlertType, LiveAlert> live = liveAlerts(host, instance);
+    final Map<AlertType, LiveAlert> before = new EnumMap<>(AlertType.class);
+    before.putAll(live);
+    final List<Alert> events = AlertLifecycle.step(host, instance, types, findings, live, nowMs, config.resolveAfter());
+    saveLive(host, instance, before, live);
+    return events;
+  }
+
+  private void resolveStale(final long wallClockMs) {
+    final long stale = config.staleAfter().toMillis();
+    final List<KeyValue<String, InstanceState>> silent = new ArrayList<>();
+    try (KeyValueIterator<String, InstanceState> it = instances.all()) {
+      while (it.hasNext()) {
+        final KeyValue<String, InstanceState> kv = it.next();
+        if (wallClockMs - kv.value.lastSeenMs > stale) {
+          silent.add(kv);
+        }
+      }
+    }
+    for (final KeyValue<String, InstanceState> kv : silent) {
+      final String host = kv.key.substring(0, kv.key.indexOf('|'));
+      final String instance = kv.key.substring(kv.key.indexOf('|') + 1);
+      resolveAll(host, instance, "no samples for " + stale / 1000 + " s", wallClockMs);
+    }
+    final List<String> silentHosts = new ArrayList<>();
+    try (KeyValueIterator<String, HostWindow> it = hosts.all()) {
+      while (it.hasNext()) {
+        final KeyValue<String, HostWindow> kv = it.next();
+        final KernelView latest = kv.value.latest();
+        final long last = Math.max(latest == null ? 0 : latest.timestampMs(),
+            kv.value.unattributedKillMs() == null ? 0 : kv.value.unattributedKillMs());
+        if (wallClockMs - last > stale) {
+          silentHosts.add(kv.key);
+        }
+      }
+    }
+    silentHosts.forEach(host -> resolveAll(host, null, "no kernel samples for " + stale / 1000 + " s", wallClockMs));
+  }
+
+  private void resolveAll(final String host, final String instance, final String why, final long nowMs) {
+    final Map<AlertType, LiveAlert> live = liveAlerts(host, instance);
+    if (live.isEmpty()) {
+      return;
+    }
+    final Map<AlertType, LiveAlert> before = new EnumMap<>(AlertType.class);
+    before.putAll(live);
+    final List<Alert> events = AlertLifecycle.resolveAll(live, nowMs, why);
+    saveLive(host, instance, before, live);
+    LOG.info("{} {}: {} alert(s) resolved, {}", host, instance == null ? "(host)" : instance, events.size(), why);
+    emit(events, nowMs);
+  }
+
+  private void emit(final List<Alert> events, final long recordTs) {
+    for (final Alert alert : events) {
+      final long ts = Math.max(recordTs, 0);
+      context.forward(new Record<>(alert.getHost(), alert, ts), OomwatchTopology.ALERTS_SINK);
+      context.forward(new Record<>(alertKey(alert.getHost(), alert.getInstance(), alert.getType()), alert, ts),
+          OomwatchTopology.ALERT_STATE_SINK);
+      if (alert.getSeverity() != dev.oomwatch.schema.Severity.INFO) {
+        LOG.info("alert {} {} {} {}: {}", alert.getStatus(), alert.getSeverity(), alert.getType(),
+            alert.getInstance() == null ? alert.getHost() : alert.getInstance(), alert.getSummary());
+      }
+    }
+  }
+
+  private Map<AlertType, LiveAlert> liveAlerts(final String host, final String instance) {
+    final Map<AlertType, LiveAlert> live = new EnumMap<>(AlertType.class);
+    try (KeyValueIterator<String, LiveAlert> it = alerts.prefixScan(alertPrefix(host, instance), KEYS)) {
+      while (it.hasNext()) {
+        final LiveAlert alert = it.next().value;
+        live.put(alert.type(), alert);
+      }
+    }
+    return live;
+  }
+
+  private void saveLive(final String host, final String instance, final Map<AlertType, LiveAlert> before,
+      final Map<AlertType, LiveAlert> after) {
+    for (final AlertType type : before.keySet()) {
+      if (!after.containsKey(type)) {
+        alerts.delete(alertKey(host, instance, type));
+      }
+    }
+    after.forEach((type, alert) -> {
+      if (!alert.equals(before.get(type))) {
+        alerts.put(alertKey(host, instance, type), alert);
+      }
+    });
+  }
+
+  private Map<String, InstanceState> instancesOf(final String host) {
+    final Map<String, InstanceState> map = new LinkedHashMap<>();
+    try (KeyValueIterator<String, InstanceState> it = instances.prefixScan(host + "|", KEYS)) {
+      while (it.hasNext()) {
+        final KeyValue<String, InstanceState> kv = it.next();
+        map.put(kv.key, kv.value);
+      }
+    }
+    return map;
+  }
+
+  private Set<AlertType> allTypes() {
+    final Set<AlertType> types = EnumSet.noneOf(AlertType.class);
+    detectors.forEach(d -> types.add(d.type()));
+    return types;
+  }
+
+  static String instanceKey(final String host, final String instance) {
+    return host + "|" + instance;
+  }
+
+  static String alertPrefix(final String host, final String instance) {
+    return host + "|" + (instance == null ? "" : instance) + "|";
+  }
+
+  static String alertKey(final String host, final String instance, final AlertType type) {
+    return alertPrefix(host, instance) + type;
+  }
+
+  private static InstanceState orNew(final InstanceState state) {
+    return state == null ? new InstanceState() : state;
+  }
+
+  private static HostWindow orEmpty(final HostWindow window) {
+    return window == null ? HostWindow.empty() : window;
+  }
+}

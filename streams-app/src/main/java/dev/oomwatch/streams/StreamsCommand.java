@@ -1,0 +1,26 @@
+package dev.oomwatch.streams;
+
+import dev.oomwatch.config.ConfigOptions;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+@Command(name = "streams", mixinStandardHelpOptions = true,
+    description = {"Run the streams-app against any Kafka cluster: joins samples per host, runs the detectors",
+        "and publishes alerts. Run as many as the topics have partitions; they share the work."})
+public final class StreamsCommand implements Callable<Integer> {
+  @Mixin ConfigOptions config;
+
+  @Override
+  public Integer call() throws Exception {
+    final CountDownLatch stop = new CountDownLatch(1);
+    final StreamsApp app = StreamsApp.start(StreamsAppConfig.from(config.load()));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      app.close();
+      stop.countDown();
+    }, "streams-shutdown"));
+    stop.await();
+    return 0;
+  }
+}
