@@ -18,10 +18,10 @@ public final class CowHeadroomDetector implements Detector {
 
   @Override
   public Optional<Finding> evaluate(final InstanceState state, final InstanceSnapshot now, final DetectionConfig config) {
-    final Long physical = now.physical();
+    // During a fork the copy is already counted in physical memory: judge the pre-fork baseline.
+    final Long physical = now.forking() && state.forkBaseline != null ? state.forkBaseline : now.physical();
     final Long limit = now.limit();
-    if (!Boolean.TRUE.equals(now.persistent()) || physical == null || limit == null || now.usedMemory() == null
-        || now.forking()) {
+    if (!Boolean.TRUE.equals(now.persistent()) || physical == null || limit == null || now.usedMemory() == null) {
       return Optional.empty();
     }
     final Long lastCow = now.lastCowSize() != null && now.lastCowSize() > 0 ? now.lastCowSize() : null;

@@ -1,0 +1,94 @@
+package dev.oomwatch.streams;
+
+import static dev.oomwatch.streams.Series.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.oomwatch.schema.Alert;
+import dev.oomwatch.schema.AlertStatus;
+import dev.oomwatch.schema.AlertType;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A 400 MB instance under a 600 MB cgroup limit forks for BGSAVE under writes; copy-on-write fills
+ * the cgroup and the kernel kills the server; the supervisor restarts it.
+ */
+class OomScenarioTest {
+
+  static void runUpToTheKill(final TopologyHarness t, final Series s) {
+    for (int i = 0; i < 60; i++) {
+      t.send(s.redis(T0 + i * 1000L, 400, 430, false, null));
+      t.send(s.kernel(T0 + i * 1000L + 500, 430, null, 0, 440));
+    }
+    // BGSAVE at 60 s: the collector's fork watch sees the child at once, then samples at 200 ms.
+    t.send(s.kernel(T0 + 60_050, 432, 5000L, 12, 445));
+    for (int step = 1; step <= 7; step++) {
+      final long ts = T0 + 60_000 + step * 200L;
+      t.send(s.redis(ts, 402, 432, true, step * 5.0));
+      t.send(s.kernel(ts + 100, 432, 5000L, 12 + step * 20, 440 + step * 20));
+    }
+  }
+
+  @Test
+  void firesImminentBeforeTheKillWhenCowGrowsTowardTheLimit() {
+    final Series s = new Series("cache-01", 6379, "/redis", 600);
+    try (TopologyHarness t = new TopologyHarness()) {
+      runUpToTheKill(t, s);
+      final List<Alert> beforeKill = t.drain();
+      t.send(s.kill(T0 + 61_500, 4242, 560));
+      final List<Alert> atKill = t.drain();
+      for (int i = 62; i < 66; i++) {
+        t.send(s.unreachable(T0 + i * 1000L));
+        t.send(dev.oomwatch.schema.HostSample.newBuilder(s.kernel(T0 + i * 1000L + 500, 0, null, 0, 2)).setProcesses(List.of()).build());
+      }
+      s.restart(T0 + 66_000, 4300);
+      t.send(s.redis(T0 + 66_000, 5, 12, false, null));
+      final List<Alert> afterRestart = t.drain();
+
+      // Before any fork: the headroom warning. At the second kernel look into the fork (usage 460 MB,
+      // 5% done) the projection already passes 600 MB; the spike shows at +100 MB, near the limit.
+      assertThat(TopologyHarness.firing(beforeKill)).containsExactly(
+          "COW_HEADROOM_LOW/WARNING",
+          "FORK_OOM_IMMINENT/CRITICAL",
+          "RSS_NEAR_LIMIT/WARNING",
+          "FORK_COW_SPIKE/CRITICAL",
+          "RSS_NEAR_LIMIT/CRITICAL");
+      final Alert imminent = beforeKill.stream().filter(a -> a.getType() == AlertType.FORK_OOM_IMMINENT).findFirst().orElseThrow();
+      assertThat(imminent.getEventTimeMs()).isLessThan(T0 + 61_500);
+      assertThat(Long.parseLong(imminent.getEvidence().get("projectedPeakBytes"))).isGreaterThanOrEqualTo(600 * Series.MB);
+      assertThat(imminent.getEvidence()).containsEntry("limitBytes", String.valueOf(600 * Series.MB)).containsKey("secondsLeft");
+      assertThat(imminent.getInstance()).isEqualTo("cache-01:6379");
+
+      assertThat(TopologyHarness.firing(atKill)).containsExactly("KERNEL_OOM_KILL/CRITICAL");
+      final Alert kill = atKill.get(0);
+      assertThat(kill.getEvidence()).containsEntry("victimRole", "SERVER").containsEntry("victimPid", "4242");
+      assertThat(kill.getSummary()).contains("redis-server (pid 4242) itself").contains("cache-01:6379");
+      assertThat(kill.getFirstCheck()).isNotBlank();
+      assertThat(kill.getFix()).isNotBlank();
+
+      assertThat(TopologyHarness.firing(afterRestart)).containsExactly("REDIS_RESTART/CRITICAL");
+      final Alert restart = afterRestart.stream().filter(a -> a.getStatus() == AlertStatus.FIRING).findFirst().orElseThrow();
+      assertThat(restart.getEvidence()).containsEntry("cause", "OOM_KILL");
+    }
+  }
+
+  @Test
+  void theForkChildKilledInsteadLeavesTheServerUpAndRaisesNoRestart() {
+    final Series s = new Series("cache-01", 6379, "/redis", 600);
+    try (TopologyHarness t = new TopologyHarness()) {
+      runUpToTheKill(t, s);
+      t.drain();
+      t.send(s.kill(T0 + 61_500, 5000, 150));
+      final List<Alert> atKill = t.drain();
+      for (int i = 62; i < 70; i++) {
+        t.send(s.redis(T0 + i * 1000L, 402, 432, false, null));
+        t.send(s.kernel(T0 + i * 1000L + 500, 432, null, 0, 445));
+      }
+      final List<Alert> after = t.drain();
+      assertThat(TopologyHarness.firing(atKill)).containsExactly("KERNEL_OOM_KILL/WARNING");
+      assertThat(atKill.get(0).getEvidence()).containsEntry("victimRole", "FORK_CHILD");
+      assertThat(atKill.get(0).getSummary()).contains("fork child").contains("server is still up");
+      assertThat(after).noneMatch(a -> a.getType() == AlertType.REDIS_RESTART || a.getType() == AlertType.RESTART_STORM);
+    }
+  }
+}
