@@ -23,4 +23,9 @@ public final class StreamsCommand implements Callable<Integer> {
     stop.await();
     return 0;
   }
+
+  /** The streams-app alone, as {@code bin/oomwatch streams} and the crash test run it. */
+  public static void main(final String[] args) {
+    System.exit(new picocli.CommandLine(new StreamsCommand()).execute(args));
+  }
 }

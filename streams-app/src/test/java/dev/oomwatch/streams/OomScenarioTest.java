@@ -16,16 +16,20 @@ import org.junit.jupiter.api.Test;
 class OomScenarioTest {
 
   static void runUpToTheKill(final TopologyHarness t, final Series s) {
+    runUpToTheKill((java.util.function.Consumer<org.apache.avro.specific.SpecificRecord>) t::send, s);
+  }
+
+  static void runUpToTheKill(final java.util.function.Consumer<org.apache.avro.specific.SpecificRecord> t, final Series s) {
     for (int i = 0; i < 60; i++) {
-      t.send(s.redis(T0 + i * 1000L, 400, 430, false, null));
-      t.send(s.kernel(T0 + i * 1000L + 500, 430, null, 0, 440));
+      t.accept(s.redis(T0 + i * 1000L, 400, 430, false, null));
+      t.accept(s.kernel(T0 + i * 1000L + 500, 430, null, 0, 440));
     }
     // BGSAVE at 60 s: the collector's fork watch sees the child at once, then samples at 200 ms.
-    t.send(s.kernel(T0 + 60_050, 432, 5000L, 12, 445));
+    t.accept(s.kernel(T0 + 60_050, 432, 5000L, 12, 445));
     for (int step = 1; step <= 7; step++) {
       final long ts = T0 + 60_000 + step * 200L;
-      t.send(s.redis(ts, 402, 432, true, step * 5.0));
-      t.send(s.kernel(ts + 100, 432, 5000L, 12 + step * 20, 440 + step * 20));
+      t.accept(s.redis(ts, 402, 432, true, step * 5.0));
+      t.accept(s.kernel(ts + 100, 432, 5000L, 12 + step * 20, 440 + step * 20));
     }
   }
 

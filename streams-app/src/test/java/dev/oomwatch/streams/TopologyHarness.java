@@ -71,6 +71,17 @@ final class TopologyHarness implements AutoCloseable {
     kernel.pipeInput(e.getHost(), e, e.getTimestampMs());
   }
 
+  /** Any contract record, to its topic. */
+  void send(final org.apache.avro.specific.SpecificRecord r) {
+    if (r instanceof RedisSample s) {
+      send(s);
+    } else if (r instanceof HostSample s) {
+      send(s);
+    } else if (r instanceof KernelEvent e) {
+      send(e);
+    }
+  }
+
   void advanceWallClock(final Duration d) {
     driver.advanceWallClockTime(d);
   }
