@@ -13,7 +13,6 @@ import dev.oomwatch.streams.StreamsApp;
 import dev.oomwatch.streams.StreamsAppConfig;
 import dev.oomwatch.topics.Topic;
 import dev.oomwatch.topics.TopicPlan;
-import dev.oomwatch.topics.TopicProvisioner;
 import dev.oomwatch.wire.RecordJson;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -24,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -71,12 +69,10 @@ public final class LocalCommand implements Callable<Integer> {
       flags.put(CollectorConfig.REDIS_URIS, String.join(",", redis));
     }
     flags.putIfAbsent(StreamsAppConfig.STATE_DIR, data.resolve("streams").toString());
-    final Settings settings = config.load(flags);
+    final Settings loaded = config.load(flags);
+    // One broker, one machine: one partition per topic unless told otherwise.
+    final Settings settings = loaded.with(Map.of(TopicPlan.PARTITIONS, loaded.get(TopicPlan.PARTITIONS, "1")));
     final KafkaSettings kafkaSettings = KafkaSettings.from(settings);
-    try (Admin admin = Admin.create(kafkaSettings.clientProperties(Map.of()))) {
-      TopicProvisioner.ensure(admin, TopicPlan.from(settings.with(Map.of(TopicPlan.PARTITIONS,
-          settings.get(TopicPlan.PARTITIONS, "1")))));
-    }
 
     final StreamsApp streams = StreamsApp.start(StreamsAppConfig.from(settings));
     running.push(streams);

@@ -57,6 +57,7 @@ public record StreamsAppConfig(
     // No record cache: an alert is forwarded the moment it is decided, not at the next flush.
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+    props.put("processing.exception.handler.global.enabled", true);
     props.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), 50);
     final Map<String, Object> extra = new HashMap<>();
     settings.asMap().forEach((k, v) -> {
