@@ -85,6 +85,12 @@ class CollectorIT {
         taken = collector.metrics().redisSamples.get() + collector.metrics().redisUnreachable.get();
       }
       final List<RedisSample> all = read(kafka, list -> list.size() >= taken);
+      for (int i = 1; i < all.size(); i++) {
+        final long gap = all.get(i).getTimestampMs() - all.get(i - 1).getTimestampMs();
+        if (gap > 1_500 || gap < 0) {
+          System.out.printf("ORDER at %d: gap %d ms (%s)%n", i, gap, all.get(i).getReachable());
+        }
+      }
       assertThat(all).hasSize((int) taken);
       // No hole: at 250 ms, consecutive samples are never further apart than a few intervals.
       for (int i = 1; i < all.size(); i++) {

@@ -32,6 +32,7 @@ public final class ForkCowSpikeDetector implements Detector {
             + " above its pre-fork " + Evidence.human(baseline) + " to " + Evidence.human(now.physical())
             + (limit != null ? " of a " + Evidence.human(limit) + " limit." : "."),
         Evidence.with().put("baselineBytes", baseline).put("physicalBytes", now.physical()).put("riseBytes", rise)
+            .put("cgroupUsageBytes", now.cgroupUsage())
             .put("currentCowSize", now.currentCowSize()).put("limitBytes", limit)
             .put("childPid", now.childPid()).put("childRss", now.childRss())
             .put("forkRunningMs", state.forkStartMs == null ? null : now.timestampMs() - state.forkStartMs).map(),

@@ -46,6 +46,7 @@ public final class ForkOomImminentDetector implements Detector {
             + Evidence.human(projectedPeak) + " against a " + Evidence.human(limit) + " limit (" + now.limitSource() + ")"
             + (secondsLeft != null ? String.format(java.util.Locale.ROOT, ", about %.1f s left.", secondsLeft) : "."),
         Evidence.with().put("projectedPeakBytes", projectedPeak).put("limitBytes", limit).put("physicalBytes", physical)
+            .put("cgroupUsageBytes", now.cgroupUsage())
             .put("baselineBytes", baseline).put("secondsLeft", secondsLeft).put("progress", progress)
             .put("progressSource", progress == null ? "none" : progressSource).put("elapsedMs", elapsedMs).map(),
         "Is a BGSAVE or AOF rewrite running (INFO persistence)? Watch the cgroup's memory usage and the write rate.",

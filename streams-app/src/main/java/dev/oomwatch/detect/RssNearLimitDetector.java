@@ -29,6 +29,7 @@ public final class RssNearLimitDetector implements Detector {
             + " of its " + Evidence.human(limit) + " limit (" + now.limitSource() + "), while Redis reports used_memory "
             + Evidence.human(now.usedMemory()) + "; the next fork has no room to copy.",
         Evidence.with().put("physicalBytes", physical).put("limitBytes", limit).put("ratio", ratio)
+            .put("cgroupUsageBytes", now.cgroupUsage())
             .put("usedMemory", now.usedMemory()).put("usedMemoryRss", now.usedMemoryRss()).map(),
         "redis-cli INFO memory: used_memory vs used_memory_rss; the cgroup's memory.usage / memory.current",
         "Alert on RSS against the real limit, not on used_memory; raise the limit or lower maxmemory to leave room for COW."));

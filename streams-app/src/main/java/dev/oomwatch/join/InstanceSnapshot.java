@@ -39,6 +39,7 @@ public record InstanceSnapshot(
     Long childRss,
     String cgroupPath,
     Long cgroupUsage,
+    Long cgroupAnon,
     Long cgroupLimit,
     Long hostMemTotal) {
 
@@ -54,10 +55,14 @@ public record InstanceSnapshot(
     return cgroupLimit != null ? "cgroup " + cgroupPath : "host RAM";
   }
 
-  /** Physical memory charged to the instance: its cgroup's usage, else server plus child RSS, else Redis's RSS. */
+  /**
+   * Physical memory that counts against the instance's limit and cannot be reclaimed: its
+   * cgroup's anonymous memory (usage where the kernel does not say), else server plus child RSS,
+   * else Redis's own RSS figure.
+   */
   public Long physical() {
-    if (cgroupUsage != null && cgroupLimit != null) {
-      return cgroupUsage;
+    if (cgroupLimit != null && (cgroupAnon != null || cgroupUsage != null)) {
+      return cgroupAnon != null ? cgroupAnon : cgroupUsage;
     }
     if (serverRss != null) {
       return serverRss + (childRss == null ? 0 : childRss);
@@ -75,7 +80,7 @@ public record InstanceSnapshot(
         maxmemory, totalSystemMemory, fragmentationRatio, lastCowSize, currentCowSize, forkPercent, keysProcessed,
         keysTotal, redisForking, latestForkUsec, totalForks, oomErrors, persistent, topClientOmem, topClient,
         monitorClients, normalBuffersUnlimited, kernelTimestampMs, serverRss, childPid, childRss, cgroupPath,
-        cgroupUsage, cgroupLimit, hostMemTotal);
+        cgroupUsage, cgroupAnon, cgroupLimit, hostMemTotal);
   }
 
   /** Fork progress in [0,1] from Redis's own counters, or null when it does not say. */

@@ -23,8 +23,12 @@ public record KernelView(
       long pid, boolean forkChild, long serverPid, List<Integer> ports, Long vmRss, Long privateDirty,
       Integer oomScoreAdj, Cgroup cgroup) {}
 
-  /** Its memory cgroup; limit null means no limit. */
-  public record Cgroup(String path, Long usage, Long limit, Long oomKill) {}
+  /**
+   * Its memory cgroup; limit null means no limit. {@code anon} is the cgroup's anonymous memory
+   * (v1 memory.stat rss, v2 anon): what copy-on-write grows and reclaim cannot take back, unlike
+   * the page cache a save writes, which {@code usage} also counts.
+   */
+  public record Cgroup(String path, Long usage, Long limit, Long oomKill, Long anon) {}
 
   public static KernelView of(final HostSample sample) {
     return new KernelView(
@@ -40,6 +44,6 @@ public record KernelView(
     final CgroupMemory c = p.getCgroup();
     return new Proc(p.getPid(), p.getRole() == ProcessRole.FORK_CHILD, p.getServerPid(), List.copyOf(p.getListenPorts()),
         p.getVmRss(), p.getPrivateDirty(), p.getOomScoreAdj(),
-        c == null ? null : new Cgroup(c.getPath(), c.getUsage(), c.getLimit(), c.getOomKill()));
+        c == null ? null : new Cgroup(c.getPath(), c.getUsage(), c.getLimit(), c.getOomKill(), c.getAnon()));
   }
 }

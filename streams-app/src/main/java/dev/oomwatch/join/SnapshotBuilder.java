@@ -31,6 +31,7 @@ public final class SnapshotBuilder {
         child == null ? null : child.vmRss(),
         cgroup == null ? null : cgroup.path(),
         cgroup == null ? null : cgroup.usage(),
+        cgroup == null ? null : cgroup.anon(),
         cgroup == null ? null : cgroup.limit(),
         view == null ? null : view.memTotal());
   }
@@ -53,7 +54,7 @@ public final class SnapshotBuilder {
         top == null ? null : (top.getName() == null ? "" : top.getName() + "@") + top.getAddr() + " cmd=" + top.getCmd(),
         s.getMonitorClients(),
         s.getConfig() == null ? null : normalUnlimited(s.getConfig().getClientOutputBufferLimit()),
-        null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null);
   }
 
   /** The instance's server process: by the pid Redis reports, else by the port it listens on. */

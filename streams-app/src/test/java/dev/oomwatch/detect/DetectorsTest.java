@@ -20,7 +20,7 @@ class DetectorsTest {
         maxmemoryMb == null ? null : maxmemoryMb * MB, 16_384 * MB, frag, lastCowMb == null ? null : lastCowMb * MB,
         null, null, null, null, false, forkUsec, 3L, 0L, persistent, topOmemMb == null ? null : topOmemMb * MB,
         "slow@1.2.3.4:5 cmd=subscribe", monitors, unlimited, ts, rssMb * MB, null, null,
-        cgroupLimitMb == null ? null : "/redis", cgroupUsageMb == null ? null : cgroupUsageMb * MB,
+        cgroupLimitMb == null ? null : "/redis", cgroupUsageMb == null ? null : cgroupUsageMb * MB, null,
         cgroupLimitMb == null ? null : cgroupLimitMb * MB, 16_384 * MB);
   }
 

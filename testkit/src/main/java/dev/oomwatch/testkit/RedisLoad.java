@@ -62,16 +62,30 @@ public final class RedisLoad implements AutoCloseable {
     inFlight.acquireUninterruptibly(500);
   }
 
-  /** Overwrites random keys in a background thread until closed or the server goes away. */
+  /** Overwrites random keys in a background thread, as fast as it can, until closed or the server goes away. */
   public void startOverwriting(final int keys, final int valueBytes) {
+    startOverwriting(keys, valueBytes, Integer.MAX_VALUE);
+  }
+
+  /** Overwrites random keys at about {@code perSecond} writes a second (in batches every 100 ms). */
+  public void startOverwriting(final int keys, final int valueBytes, final int perSecond) {
     writing.set(true);
+    final int batch = (int) Math.max(1, Math.min(2_000, perSecond / 10L));
+    final long pauseMs = perSecond == Integer.MAX_VALUE ? 0 : 100;
     writer = new Thread(() -> {
       final Random random = new Random(2);
       while (writing.get() && connection.isOpen()) {
         try {
-          overwrite(keys, valueBytes, 2_000, random);
+          final long started = System.currentTimeMillis();
+          overwrite(keys, valueBytes, batch, random);
+          final long left = pauseMs - (System.currentTimeMillis() - started);
+          if (left > 0) {
+            Thread.sleep(left);
+          }
         } catch (RuntimeException e) {
           return; // the server was killed: that is the point
+        } catch (InterruptedException e) {
+          return;
         }
       }
     }, "redis-load");

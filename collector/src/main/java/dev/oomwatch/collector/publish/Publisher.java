@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class Publisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
   private static final int BATCH = 500;
+  private static final long STALL_MS = 5_000;
 
   private final KafkaSettings kafka;
   private final BoundedBuffer<ProducerRecord<String, byte[]>> buffer;
@@ -58,8 +60,9 @@ public final class Publisher implements AutoCloseable {
     overrides.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     // In order; through an outage the bounded buffer, not the producer, decides what is dropped.
     overrides.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-    // A batch that cannot be delivered fails after 30 s and goes back to the head of the buffer.
-    overrides.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    // Never give up on a record handed to the producer: it retries, in order, until the broker is
+    // back. A batch that expired could let a later record of the same partition overtake it.
+    overrides.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
     overrides.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     overrides.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
     overrides.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -133,17 +136,28 @@ public final class Publisher implements AutoCloseable {
   private boolean[] send(final List<ProducerRecord<String, byte[]>> batch) throws InterruptedException {
     final List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
     for (final ProducerRecord<String, byte[]> record : batch) {
+      Future<RecordMetadata> ack;
       try {
-        acks.add(producer.send(record));
+        ack = producer.send(record);
       } catch (KafkaException e) {
-        acks.add(CompletableFuture.failedFuture(e));
+        ack = CompletableFuture.failedFuture(e);
+      }
+      acks.add(ack);
+      if (ack.isDone() && failedRetriably(ack)) {
+        // Typically no metadata yet: stop here, so no later record overtakes this one.
+        break;
       }
     }
     final boolean[] failed = new boolean[batch.size()];
+    for (int i = acks.size(); i < batch.size(); i++) {
+      failed[i] = true;
+    }
     for (int i = 0; i < acks.size(); i++) {
       try {
-        acks.get(i).get();
+        awaitAck(acks.get(i));
         metrics.published.incrementAndGet();
+      } catch (java.util.concurrent.TimeoutException e) {
+        failed[i] = true; // closing while the broker is away: what is left stays unsent
       } catch (ExecutionException e) {
         final Throwable cause = e.getCause();
         if (cause instanceof RetriableException) {
@@ -156,6 +170,34 @@ public final class Publisher implements AutoCloseable {
       }
     }
     return failed;
+  }
+
+  private static boolean failedRetriably(final Future<RecordMetadata> ack) {
+    try {
+      ack.get();
+      return false;
+    } catch (ExecutionException e) {
+      return e.getCause() instanceof RetriableException;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Waits for one acknowledgement, saying once when the broker stops answering; gives up only on close. */
+  private void awaitAck(final Future<RecordMetadata> ack)
+      throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+    while (true) {
+      try {
+        ack.get(STALL_MS, TimeUnit.MILLISECONDS);
+        return;
+      } catch (java.util.concurrent.TimeoutException e) {
+        brokerIsAway("no acknowledgement for " + STALL_MS / 1000 + " s");
+        if (!running) {
+          throw e;
+        }
+      }
+    }
   }
 
   private synchronized void brokerIsBack() {

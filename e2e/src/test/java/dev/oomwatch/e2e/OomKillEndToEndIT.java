@@ -1,0 +1,281 @@
+package dev.oomwatch.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.oomwatch.collector.Collector;
+import dev.oomwatch.schema.Alert;
+import dev.oomwatch.schema.AlertStatus;
+import dev.oomwatch.schema.AlertType;
+import dev.oomwatch.schema.KernelEvent;
+import dev.oomwatch.testkit.LocalRedis;
+import dev.oomwatch.testkit.MemoryCgroup;
+import dev.oomwatch.testkit.RedisLoad;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * oomwatch against the real failure: redis-servers in memory cgroups on this machine's kernel,
+ * filled and forked under writes until the kernel's OOM killer takes them. Each scenario asserts
+ * the alerts, their instance, their order and their timing against the kill as the kernel
+ * recorded it, and prints the latencies it measured.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OomKillEndToEndIT {
+  private static final long MB = 1024L * 1024;
+  private static final long LIMIT = 256 * MB;
+  private static final Set<AlertType> FORK_WARNINGS = EnumSet.of(AlertType.FORK_COW_SPIKE, AlertType.FORK_OOM_IMMINENT);
+  private static final Set<AlertType> FORK_KILL_RESTART = EnumSet.of(AlertType.FORK_COW_SPIKE,
+      AlertType.FORK_OOM_IMMINENT, AlertType.KERNEL_OOM_KILL, AlertType.REDIS_RESTART, AlertType.RESTART_STORM);
+
+  @TempDir static Path dir;
+  private static Pipeline pipeline;
+
+  @BeforeAll
+  static void start() throws Exception {
+    final var reason = MemoryCgroup.unavailableReason();
+    assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
+    assumeTrue(LocalRedis.available(), "skipped: no redis-server binary");
+    pipeline = new Pipeline(dir);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (pipeline != null) {
+      pipeline.close();
+    }
+  }
+
+  /** One instance of a scenario: its cgroup, its server (supervised), the collector watching it. */
+  private record Instance(String name, MemoryCgroup cgroup, LocalRedis redis, Supervisor supervisor, Collector collector)
+      implements AutoCloseable {
+    static Instance start(final String name, final long limit, final String... redisArgs) {
+      final MemoryCgroup cgroup = MemoryCgroup.create(name, limit);
+      final LocalRedis redis = LocalRedis.start(dir.resolve(name), cgroup.procs(), redisArgs);
+      return new Instance(name, cgroup, redis, new Supervisor(redis), pipeline.collector(redis.uri() + "#" + name));
+    }
+
+    @Override
+    public void close() {
+      supervisor.close();
+      collector.close();
+      redis.close();
+      cgroup.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aPersistentInstanceFilledCloseToItsLimitGetsCowHeadroomLowBeforeAnyFork() throws Exception {
+    try (Instance i = Instance.start("headroom", LIMIT, "--save", "3600 1", "--appendonly", "no");
+        RedisLoad load = RedisLoad.connect(i.redis().uri())) {
+      load.fillUntil(() -> i.cgroup().usage() > LIMIT * 6 / 10, 1_000, 400_000);
+      final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.COW_HEADROOM_LOW), 30);
+      assertThat(has(alerts, AlertType.COW_HEADROOM_LOW)).as("COW_HEADROOM_LOW for %s", i.name()).isTrue();
+      assertThat(alerts).noneMatch(a -> FORK_KILL_RESTART.contains(a.getType()));
+      final Alert headroom = first(alerts, AlertType.COW_HEADROOM_LOW);
+      assertThat(Long.parseLong(headroom.getEvidence().get("limitBytes"))).isEqualTo(LIMIT);
+      assertThat(headroom.getEvidence().get("limitSource")).contains(i.cgroup().path());
+      System.out.printf("[headroom] COW_HEADROOM_LOW fired with cgroup usage %d MB of %d MB, no fork yet%n",
+          i.cgroup().usage() / MB, LIMIT / MB);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void bgsaveUnderWritesUntilTheKernelKillsTheServerThenItRestarts() throws Exception {
+    try (Instance i = Instance.start("bgsave", LIMIT, "--save", "3600 1", "--appendonly", "no")) {
+      final long serverPid = i.redis().pid();
+      final KernelEvent kill = forkUntilKilled(i, serverPid, false);
+      final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.REDIS_RESTART), 60);
+
+      assertThat(kill.getVictimPid()).isEqualTo(serverPid);
+      assertKilledAfterForkWarnings(i.name(), alerts, kill, "SERVER", serverPid);
+      final Alert restart = first(alerts, AlertType.REDIS_RESTART);
+      assertThat(restart.getEvidence()).containsEntry("cause", "OOM_KILL");
+      assertThat(restart.getEventTimeMs()).isGreaterThan(kill.getTimestampMs());
+      assertThat(i.supervisor().restarts()).isGreaterThanOrEqualTo(1);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void anAofRewriteUnderWritesUntilTheKernelKillsTheServer() throws Exception {
+    try (Instance i = Instance.start("aofrw", LIMIT, "--save", "", "--appendonly", "yes",
+        "--auto-aof-rewrite-percentage", "0")) {
+      final long serverPid = i.redis().pid();
+      final KernelEvent kill = forkUntilKilled(i, serverPid, true);
+      final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.REDIS_RESTART), 60);
+      assertThat(kill.getVictimPid()).isEqualTo(serverPid);
+      assertKilledAfterForkWarnings(i.name(), alerts, kill, "SERVER", serverPid);
+      assertThat(first(alerts, AlertType.REDIS_RESTART).getEvidence()).containsEntry("cause", "OOM_KILL");
+    }
+  }
+
+  @Test
+  @Order(4)
+  void withOomScoreAdjTheKernelKillsTheForkChildAndTheServerLives() throws Exception {
+    try (Instance i = Instance.start("childkill", LIMIT, "--save", "3600 1", "--appendonly", "no",
+        "--oom-score-adj", "yes")) {
+      final long serverPid = i.redis().pid();
+      final KernelEvent kill = forkUntilKilled(i, serverPid, false);
+      final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.KERNEL_OOM_KILL), 30);
+      Thread.sleep(5_000); // a restart, if any, would be seen within a few samples
+      final List<Alert> settled = alertsOf(i.name());
+
+      assertThat(kill.getVictimPid()).isNotEqualTo(serverPid);
+      assertThat(i.redis().isAlive()).as("the server survived").isTrue();
+      assertThat(i.redis().pid()).isEqualTo(serverPid);
+      final Alert killAlert = first(alerts, AlertType.KERNEL_OOM_KILL);
+      assertThat(killAlert.getSeverity().name()).isEqualTo("WARNING");
+      assertThat(killAlert.getEvidence()).containsEntry("victimRole", "FORK_CHILD")
+          .containsEntry("victimPid", String.valueOf(kill.getVictimPid()));
+      assertThat(settled).noneMatch(a -> a.getType() == AlertType.REDIS_RESTART);
+      printLatencies(i.name(), alerts, kill);
+    }
+  }
+
+  @Test
+  @Order(5)
+  void killedAgainAndAgainUntilRestartStorm() throws Exception {
+    try (Instance i = Instance.start("storm", LIMIT, "--save", "", "--appendonly", "no")) {
+      for (int round = 1; round <= 3; round++) {
+        final long pid = i.redis().pid();
+        forkUntilKilled(i, pid, false);
+        final long deadline = System.currentTimeMillis() + 30_000;
+        while (i.redis().pid() == pid && System.currentTimeMillis() < deadline) {
+          Thread.sleep(100);
+        }
+      }
+      final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.RESTART_STORM), 60);
+      final Alert storm = first(alerts, AlertType.RESTART_STORM);
+      assertThat(storm.getSeverity().name()).isEqualTo("CRITICAL");
+      assertThat(Integer.parseInt(storm.getEvidence().get("restarts"))).isGreaterThanOrEqualTo(3);
+      assertThat(Integer.parseInt(storm.getEvidence().get("afterOomKills"))).isGreaterThanOrEqualTo(3);
+      System.out.printf("[storm] RESTART_STORM after %d restarts, all after kernel OOM kills%n", i.supervisor().restarts());
+    }
+  }
+
+  @Test
+  @Order(6)
+  void aQuietInstanceWithSmallPeriodicSavesRaisesNoForkKillOrRestartAlert() throws Exception {
+    try (Instance i = Instance.start("quiet", 1024 * MB, "--save", "3600 1", "--appendonly", "no");
+        RedisLoad load = RedisLoad.connect(i.redis().uri())) {
+      load.fill(20_000, 1_000);
+      load.startOverwriting(20_000, 1_000, 200);
+      final long end = System.currentTimeMillis() + 120_000;
+      int saves = 0;
+      while (System.currentTimeMillis() < end) {
+        try {
+          load.bgsave();
+          saves++;
+        } catch (RuntimeException e) {
+          // a save still running
+        }
+        Thread.sleep(10_000);
+      }
+      final List<Alert> alerts = alertsOf(i.name());
+      assertThat(saves).isGreaterThanOrEqualTo(10);
+      assertThat(alerts).noneMatch(a -> FORK_KILL_RESTART.contains(a.getType()));
+      assertThat(pipeline.kernelEvents.all()).noneMatch(e -> e.value().getTaskMemcg() != null
+          && e.value().getTaskMemcg().equals(i.cgroup().path()));
+      System.out.printf("[quiet] %d BGSAVEs in 2 minutes, alerts: %s%n", saves,
+          alerts.stream().map(a -> a.getType() + "/" + a.getStatus()).toList());
+    }
+  }
+
+  /**
+   * Fills the instance to about two thirds of its limit, then forks it (BGSAVE, or AOF rewrite)
+   * again and again under writes until the kernel kills a process of its cgroup; returns the kill.
+   */
+  private static KernelEvent forkUntilKilled(final Instance i, final long serverPid, final boolean aof) throws Exception {
+    final String cgroup = i.cgroup().path();
+    final int before = (int) pipeline.kernelEvents.all().stream()
+        .filter(e -> cgroup.equals(e.value().getTaskMemcg())).count();
+    try (RedisLoad load = RedisLoad.connect(i.redis().uri())) {
+      final int keys = load.fillUntil(() -> i.cgroup().usage() > LIMIT * 6 / 10, 1_000, 400_000);
+      Thread.sleep(2_000); // let the collector see the instance filled and idle: the pre-fork baseline
+      load.startOverwriting(keys, 1_000, 10_000);
+      final long deadline = System.currentTimeMillis() + 90_000;
+      while (i.redis().isAlive() && i.redis().pid() == serverPid && System.currentTimeMillis() < deadline
+          && killsIn(cgroup) == before) {
+        try {
+          if (aof) {
+            load.bgrewriteaof();
+          } else {
+            load.bgsave();
+          }
+        } catch (RuntimeException e) {
+          // a fork still running, or the server just died
+        }
+        Thread.sleep(300);
+      }
+    }
+    final var events = pipeline.kernelEvents.await(list -> list.stream()
+        .filter(e -> cgroup.equals(e.getTaskMemcg())).count() > before, Duration.ofSeconds(30));
+    final List<KernelEvent> kills = events.stream().map(TopicLog.Arrived::value)
+        .filter(e -> cgroup.equals(e.getTaskMemcg())).toList();
+    assertThat(kills).as("a kernel OOM kill in %s", cgroup).hasSizeGreaterThan(before);
+    return kills.get(before);
+  }
+
+  private static int killsIn(final String cgroup) {
+    return (int) pipeline.kernelEvents.all().stream().filter(e -> cgroup.equals(e.value().getTaskMemcg())).count();
+  }
+
+  private static void assertKilledAfterForkWarnings(final String instance, final List<Alert> alerts,
+      final KernelEvent kill, final String role, final long pid) {
+    final Alert killAlert = first(alerts, AlertType.KERNEL_OOM_KILL);
+    assertThat(killAlert.getInstance()).isEqualTo(instance);
+    assertThat(killAlert.getEvidence()).containsEntry("victimRole", role).containsEntry("victimPid", String.valueOf(pid));
+    assertThat(killAlert.getEventTimeMs()).isGreaterThanOrEqualTo(kill.getTimestampMs());
+    final List<Alert> warnings = alerts.stream()
+        .filter(a -> FORK_WARNINGS.contains(a.getType()) && a.getStatus() == AlertStatus.FIRING).toList();
+    assertThat(warnings).as("FORK_COW_SPIKE or FORK_OOM_IMMINENT before the kill").isNotEmpty();
+    assertThat(warnings.get(0).getEventTimeMs()).as("first fork warning before the kill").isLessThan(kill.getTimestampMs());
+    assertThat(alerts.indexOf(warnings.get(0))).isLessThan(alerts.indexOf(killAlert));
+    printLatencies(instance, alerts, kill);
+  }
+
+  private static void printLatencies(final String instance, final List<Alert> alerts, final KernelEvent kill) {
+    final Alert killAlert = first(alerts, AlertType.KERNEL_OOM_KILL);
+    final long arrived = pipeline.alerts.all().stream().filter(a -> a.value() == killAlert)
+        .mapToLong(TopicLog.Arrived::arrivedAtMs).findFirst().orElse(-1);
+    final Long lead = alerts.stream().filter(a -> FORK_WARNINGS.contains(a.getType())).findFirst()
+        .map(a -> kill.getTimestampMs() - a.getEventTimeMs()).orElse(null);
+    System.out.printf("[%s] LATENCY kill->KERNEL_OOM_KILL on the alerts topic: %d ms; LEAD first fork warning->kill: %s ms%n",
+        instance, arrived - kill.getTimestampMs(), lead == null ? "none" : lead);
+  }
+
+  private static List<Alert> awaitAlerts(final String instance, final java.util.function.Predicate<List<Alert>> done,
+      final int seconds) throws InterruptedException {
+    pipeline.alerts.await(list -> done.test(list.stream().filter(a -> instance.equals(a.getInstance())).toList()),
+        Duration.ofSeconds(seconds));
+    return alertsOf(instance);
+  }
+
+  private static List<Alert> alertsOf(final String instance) {
+    return pipeline.alerts.all().stream().map(TopicLog.Arrived::value)
+        .filter(a -> instance.equals(a.getInstance())).toList();
+  }
+
+  private static boolean has(final List<Alert> alerts, final AlertType type) {
+    return alerts.stream().anyMatch(a -> a.getType() == type && a.getStatus() == AlertStatus.FIRING);
+  }
+
+  private static Alert first(final List<Alert> alerts, final AlertType type) {
+    return alerts.stream().filter(a -> a.getType() == type && a.getStatus() == AlertStatus.FIRING).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type + " in " + alerts.stream()
+            .map(a -> a.getType() + "/" + a.getStatus()).toList()));
+  }
+}

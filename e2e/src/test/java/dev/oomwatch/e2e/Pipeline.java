@@ -1,0 +1,62 @@
+package dev.oomwatch.e2e;
+
+import dev.oomwatch.collector.Collector;
+import dev.oomwatch.collector.CollectorConfig;
+import dev.oomwatch.config.Settings;
+import dev.oomwatch.schema.Alert;
+import dev.oomwatch.schema.KernelEvent;
+import dev.oomwatch.streams.StreamsApp;
+import dev.oomwatch.streams.StreamsAppConfig;
+import dev.oomwatch.testkit.KafkaBackend;
+import dev.oomwatch.testkit.TestBackends;
+import dev.oomwatch.wire.Serdes;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The whole of oomwatch for a test: a real broker (container or in-process), the real
+ * streams-app, and a real collector per scenario, with the alerts and kernel-events topics
+ * followed in the background.
+ */
+final class Pipeline implements AutoCloseable {
+  static final String HOST = "e2e-host";
+
+  final KafkaBackend kafka;
+  final StreamsApp streams;
+  final TopicLog<Alert> alerts;
+  final TopicLog<KernelEvent> kernelEvents;
+  private final Settings settings;
+
+  Pipeline(final Path dir) throws InterruptedException {
+    kafka = TestBackends.kafka(dir.resolve("kafka"));
+    final Map<String, String> values = new HashMap<>();
+    values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+    values.put("topic.partitions", "1");
+    values.put("host.id", HOST);
+    values.put("streams.state.dir", dir.resolve("streams").toString());
+    values.put("sample.interval", "500ms");
+    settings = Settings.of(values);
+    streams = StreamsApp.start(StreamsAppConfig.from(settings));
+    final long deadline = System.currentTimeMillis() + 60_000;
+    while (streams.streams().state() != KafkaStreams.State.RUNNING && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+    }
+    alerts = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.alerts", Serdes.alert().deserializer());
+    kernelEvents = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.kernel-events", Serdes.kernelEvent().deserializer());
+  }
+
+  /** A collector for this host watching the given Redis URIs. */
+  Collector collector(final String... uris) {
+    return Collector.start(CollectorConfig.from(settings.with(Map.of("redis.uris", String.join(",", uris)))));
+  }
+
+  @Override
+  public void close() {
+    alerts.close();
+    kernelEvents.close();
+    streams.close();
+    kafka.close();
+  }
+}

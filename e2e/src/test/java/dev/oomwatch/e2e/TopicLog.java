@@ -1,0 +1,69 @@
+package dev.oomwatch.e2e;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** Follows one topic in the background from its beginning, stamping each record with its arrival. */
+final class TopicLog<V> implements AutoCloseable {
+  /** A record and the wall-clock time this consumer received it. */
+  record Arrived<V>(V value, long arrivedAtMs) {}
+
+  private final List<Arrived<V>> records = new ArrayList<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  TopicLog(final String bootstrap, final String topic, final Deserializer<V> values) {
+    thread = new Thread(() -> {
+      try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
+          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+          ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50), new StringDeserializer(), values)) {
+        final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+            .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        while (running) {
+          for (final ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(50))) {
+            synchronized (records) {
+              records.add(new Arrived<>(r.value(), System.currentTimeMillis()));
+              records.notifyAll();
+            }
+          }
+        }
+      }
+    }, "log-" + topic);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  List<Arrived<V>> all() {
+    synchronized (records) {
+      return new ArrayList<>(records);
+    }
+  }
+
+  /** Waits until {@code done} holds for the records so far, or the deadline; returns them. */
+  List<Arrived<V>> await(final Predicate<List<V>> done, final Duration deadline) throws InterruptedException {
+    final long end = System.currentTimeMillis() + deadline.toMillis();
+    synchronized (records) {
+      while (System.currentTimeMillis() < end && !done.test(records.stream().map(Arrived::value).toList())) {
+        records.wait(Math.max(1, Math.min(200, end - System.currentTimeMillis())));
+      }
+      return new ArrayList<>(records);
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+  }
+}
