@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * Turns findings into alert events: one FIRING per (host, instance, type) until it RESOLVES; a
  * change of severity is a new FIRING event of the same alert; RESOLVED once the condition has been
- * clear for {@code resolveAfter}. Pure: the caller keeps {@code live} in a state store.
+ * clear for {@code resolveAfter}. A rise in severity is told at once, a fall only once it has held
+ * for {@code resolveAfter}. Pure: the caller keeps {@code live} in a state store.
  */
 public final class AlertLifecycle {
   private AlertLifecycle() {}
@@ -40,16 +41,28 @@ public final class AlertLifecycle {
       final LiveAlert current = live.get(f.type());
       if (current == null) {
         final LiveAlert fired = new LiveAlert(id(host, instance, f.type(), nowMs), f.type(), f.severity(), host, instance,
-            nowMs, nowMs, f.summary(), Map.copyOf(f.evidence()), f.firstCheck(), f.fix(), null);
+            nowMs, nowMs, f.summary(), Map.copyOf(f.evidence()), f.firstCheck(), f.fix(), null, null);
         live.put(f.type(), fired);
         events.add(fired.toAlert(AlertStatus.FIRING, nowMs, f.summary(), null));
-      } else if (current.severity() != f.severity()) {
+      } else if (f.severity().compareTo(current.severity()) < 0) {
+        // Down a level: only once the lower level has held for the clear period, so an alert
+        // that hovers at a boundary does not flap between two severities.
+        final long since = current.lowerSinceMs() == null ? nowMs : current.lowerSinceMs();
+        if (nowMs - since >= resolveAfter.toMillis()) {
+          final LiveAlert lowered = new LiveAlert(current.alertId(), f.type(), f.severity(), host, instance,
+              current.firedAtMs(), nowMs, f.summary(), Map.copyOf(f.evidence()), f.firstCheck(), f.fix(), null, null);
+          live.put(f.type(), lowered);
+          events.add(lowered.toAlert(AlertStatus.FIRING, nowMs, f.summary(), null));
+        } else if (current.lowerSinceMs() == null || current.clearSinceMs() != null) {
+          live.put(f.type(), current.clearSince(null).lowerSince(since));
+        }
+      } else if (f.severity().compareTo(current.severity()) > 0) {
         final LiveAlert changed = new LiveAlert(current.alertId(), f.type(), f.severity(), host, instance,
-            current.firedAtMs(), nowMs, f.summary(), Map.copyOf(f.evidence()), f.firstCheck(), f.fix(), null);
+            current.firedAtMs(), nowMs, f.summary(), Map.copyOf(f.evidence()), f.firstCheck(), f.fix(), null, null);
         live.put(f.type(), changed);
         events.add(changed.toAlert(AlertStatus.FIRING, nowMs, f.summary(), null));
-      } else if (current.clearSinceMs() != null) {
-        live.put(f.type(), current.clearSince(null));
+      } else if (current.clearSinceMs() != null || current.lowerSinceMs() != null) {
+        live.put(f.type(), current.clearSince(null).lowerSince(null));
       }
     }
     for (final AlertType type : evaluated) {

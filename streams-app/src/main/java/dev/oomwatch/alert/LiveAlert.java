@@ -7,8 +7,9 @@ import dev.oomwatch.schema.Severity;
 import java.util.Map;
 
 /**
- * An alert that is FIRING, as the lifecycle keeps it in its state store: its last firing event and
- * since when its condition has been clear (null while it holds).
+ * An alert that is FIRING, as the lifecycle keeps it in its state store: its last firing event,
+ * since when its condition has been clear (null while it holds), and since when it has held only
+ * at a lower severity (null otherwise).
  */
 public record LiveAlert(
     String alertId,
@@ -22,11 +23,17 @@ public record LiveAlert(
     Map<String, String> evidence,
     String firstCheck,
     String fix,
-    Long clearSinceMs) {
+    Long clearSinceMs,
+    Long lowerSinceMs) {
 
   public LiveAlert clearSince(final Long ms) {
     return new LiveAlert(alertId, type, severity, host, instance, firedAtMs, eventTimeMs, summary, evidence,
-        firstCheck, fix, ms);
+        firstCheck, fix, ms, lowerSinceMs);
+  }
+
+  public LiveAlert lowerSince(final Long ms) {
+    return new LiveAlert(alertId, type, severity, host, instance, firedAtMs, eventTimeMs, summary, evidence,
+        firstCheck, fix, clearSinceMs, ms);
   }
 
   public Alert toAlert(final AlertStatus status, final long eventTime, final String text, final Long resolvedAt) {

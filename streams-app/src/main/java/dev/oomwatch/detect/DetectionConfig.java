@@ -12,6 +12,7 @@ public record DetectionConfig(
     double cowLastRatio,
     double forkSpikeRatio,
     long forkSpikeMinBytes,
+    double forkSpikeHeadroomShare,
     double forkImminentUsage,
     double rssNearLimit,
     double rssCritical,
@@ -43,6 +44,8 @@ public record DetectionConfig(
         s.getDouble("detect.fork.spike.ratio", 0.2),
         // below 8 MB a rise is noise from allocator and page cache
         s.getLong("detect.fork.spike.min.bytes", 8L * 1024 * 1024),
+        // and the rise must take a tenth of the headroom left under the limit, else it is harmless
+        s.getDouble("detect.fork.spike.headroom.share", 0.1),
         // during a fork, usage at 90% of the limit leaves too little for the rest of the copy
         s.getDouble("detect.fork.imminent.usage", 0.9),
         // guide: used_memory_rss / limit > 0.75 on persistent instances that fork

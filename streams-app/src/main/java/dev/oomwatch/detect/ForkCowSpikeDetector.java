@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * FORK_COW_SPIKE, during a fork: physical memory rose well above its pre-fork baseline (or Redis's
- * own current_cow_size says as much). Copy-on-write at work, seen while it happens.
+ * own current_cow_size says as much), by enough to eat into the headroom under the limit.
+ * Copy-on-write at work, seen while it happens; a small instance far under its limit stays quiet.
  */
 public final class ForkCowSpikeDetector implements Detector {
   @Override
@@ -22,10 +23,12 @@ public final class ForkCowSpikeDetector implements Detector {
     }
     final long baseline = state.forkBaseline;
     final long rise = Math.max(now.physical() - baseline, now.currentCowSize() == null ? 0 : now.currentCowSize());
-    if (rise < config.forkSpikeMinBytes() || rise < config.forkSpikeRatio() * baseline) {
+    final Long limit = now.limit();
+    final long headroom = limit == null ? Long.MAX_VALUE : Math.max(0, limit - baseline);
+    if (rise < config.forkSpikeMinBytes() || rise < config.forkSpikeRatio() * baseline
+        || rise < config.forkSpikeHeadroomShare() * headroom) {
       return Optional.empty();
     }
-    final Long limit = now.limit();
     final boolean nearLimit = limit != null && now.physical() >= config.rssNearLimit() * limit;
     return Optional.of(new Finding(type(), nearLimit ? Severity.CRITICAL : Severity.WARNING,
         "A fork of " + now.instance() + " is copying memory: physical memory rose " + Evidence.human(rise)

@@ -43,6 +43,19 @@ class AlertLifecycleTest {
   }
 
   @Test
+  void aFallInSeverityIsToldOnlyOnceItHeldForTheClearPeriod() {
+    final Map<AlertType, LiveAlert> live = new EnumMap<>(AlertType.class);
+    AlertLifecycle.step("h", "i", TYPES, List.of(rss(Severity.WARNING)), live, 0, CLEAR);
+    assertThat(AlertLifecycle.step("h", "i", TYPES, List.of(rss(Severity.CRITICAL)), live, 1_000, CLEAR)).hasSize(1);
+    // hovering at the boundary: no event for each swing
+    assertThat(AlertLifecycle.step("h", "i", TYPES, List.of(rss(Severity.WARNING)), live, 2_000, CLEAR)).isEmpty();
+    assertThat(AlertLifecycle.step("h", "i", TYPES, List.of(rss(Severity.CRITICAL)), live, 3_000, CLEAR)).isEmpty();
+    assertThat(AlertLifecycle.step("h", "i", TYPES, List.of(rss(Severity.WARNING)), live, 4_000, CLEAR)).isEmpty();
+    final List<Alert> lowered = AlertLifecycle.step("h", "i", TYPES, List.of(rss(Severity.WARNING)), live, 64_000, CLEAR);
+    assertThat(lowered).singleElement().extracting(Alert::getSeverity).isEqualTo(Severity.WARNING);
+  }
+
+  @Test
   void resolvesOnlyAfterTheConditionStayedClearAndAReturnCancelsTheClock() {
     final Map<AlertType, LiveAlert> live = new EnumMap<>(AlertType.class);
     AlertLifecycle.step("h", "i", TYPES, List.of(rss(Severity.WARNING)), live, 0, CLEAR);

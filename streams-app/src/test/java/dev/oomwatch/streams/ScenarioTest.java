@@ -40,8 +40,8 @@ class ScenarioTest {
 
   @Test
   void aForkThatEndsWellFiresTheSpikeAndResolvesItAfterTheClearPeriod() {
-    final Series s = new Series("cache-02", 6380, "/redis", 2048);
-    s.maxmemoryMb = 1000;
+    final Series s = new Series("cache-02", 6380, "/redis", 600);
+    s.maxmemoryMb = 250;
     try (TopologyHarness t = new TopologyHarness()) {
       long ts = T0;
       for (int i = 0; i < 10; i++, ts += 1000) {

@@ -64,6 +64,20 @@ public final class MemoryCgroup implements AutoCloseable {
     return readLong("memory.usage_in_bytes");
   }
 
+  /** Anonymous memory charged to the cgroup (memory.stat rss): the data, not the page cache of its files. */
+  public long anon() {
+    try {
+      for (final String line : Files.readAllLines(dir.resolve("memory.stat"))) {
+        if (line.startsWith("rss ")) {
+          return Long.parseLong(line.substring(4).trim());
+        }
+      }
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public long oomKills() {
     try {
       for (final String line : Files.readAllLines(dir.resolve("memory.oom_control"))) {

@@ -106,6 +106,16 @@ public final class RedisLoad implements AutoCloseable {
     inFlight.acquireUninterruptibly(500);
   }
 
+  /** Redis's own used_memory, from INFO memory. */
+  public long usedMemory() {
+    for (final String line : connection.sync().info("memory").split("\r?\n")) {
+      if (line.startsWith("used_memory:")) {
+        return Long.parseLong(line.substring("used_memory:".length()).trim());
+      }
+    }
+    throw new IllegalStateException("INFO memory without used_memory");
+  }
+
   public void bgsave() {
     connection.sync().bgsave();
   }
