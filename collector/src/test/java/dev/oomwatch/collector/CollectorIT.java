@@ -100,6 +100,46 @@ class CollectorIT {
     }
   }
 
+  @Test
+  void aWrongPasswordIsAnAuthFailureThatNeverShowsThePasswordAndAForbiddenConfigStillSamples() throws Exception {
+    try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"));
+        RedisBackend locked = TestBackends.redis(dir.resolve("locked"), "--requirepass", "right-horse-battery");
+        RedisBackend renamed = TestBackends.redis(dir.resolve("renamed"), "--rename-command", "CONFIG", "")) {
+      final String wrong = locked.uri().replace("redis://", "redis://:wrong-staple-secret@") + "#locked";
+      final Settings settings = Settings.of(Map.of(
+          "kafka.bootstrap.servers", kafka.bootstrapServers(),
+          "host.id", "it-host",
+          "redis.uris", wrong + "," + renamed.uri() + "#renamed",
+          "sample.interval", "250ms",
+          "kernel.enabled", "false",
+          "topic.partitions", "1"));
+      TopicRecords.provision(kafka.bootstrapServers(), settings);
+      final ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger)
+          org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+      final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+          new ch.qos.logback.core.read.ListAppender<>();
+      logs.start();
+      root.addAppender(logs);
+      final List<RedisSample> samples;
+      try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
+        samples = read(kafka, list -> list.stream().anyMatch(s -> s.getInstance().equals("locked") && !s.getReachable())
+            && list.stream().anyMatch(s -> s.getInstance().equals("renamed") && s.getReachable()));
+      }
+      final RedisSample auth = samples.stream().filter(s -> s.getInstance().equals("locked")).findFirst().orElseThrow();
+      assertThat(auth.getReachable()).isFalse();
+      assertThat(auth.getUnreachableReason()).startsWith("AUTH_FAILED");
+      assertThat(samples.toString()).doesNotContain("wrong-staple-secret");
+      root.detachAppender(logs);
+      final String log = logs.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .reduce("", (a, b) -> a + "\n" + b);
+      assertThat(log).contains("authentication failed").doesNotContain("wrong-staple-secret");
+      final RedisSample noConfig = samples.stream().filter(s -> s.getInstance().equals("renamed")).findFirst().orElseThrow();
+      assertThat(noConfig.getUsedMemory()).isPositive();
+      assertThat(noConfig.getConfig()).isNull();
+      assertThat(noConfig.getUnavailable()).singleElement().asString().startsWith("CONFIG:");
+    }
+  }
+
   private static List<RedisSample> read(final KafkaBackend kafka, final java.util.function.Predicate<List<RedisSample>> until) {
     return TopicRecords.read(kafka.bootstrapServers(), TOPIC, Serdes.redisSample().deserializer(), until, Duration.ofSeconds(60));
   }

@@ -203,12 +203,15 @@ class OomKillEndToEndIT {
     final int before = (int) pipeline.kernelEvents.all().stream()
         .filter(e -> cgroup.equals(e.value().getTaskMemcg())).count();
     try (RedisLoad load = RedisLoad.connect(i.redis().uri())) {
-      // By Redis's own figure: the cgroup also holds page cache of earlier saves and of the AOF,
-      // and for a moment the orphaned fork child of a server killed just before.
-      final int keys = load.fillUntil(() -> load.usedMemory() > LIMIT * 55 / 100, 1_000, 400_000);
+      // Filled by Redis's own figure: the cgroup also holds page cache of earlier saves and of the
+      // AOF, and for a moment the orphaned fork child of a server killed just before.
+      int percent = 62;
+      // A restarted server may have loaded an earlier save: overwrite whatever keys it holds.
+      int keys = (int) Math.max(load.dbsize(), load.fillUntil(() -> load.usedMemory() > LIMIT * 62 / 100, 1_000, 400_000));
       Thread.sleep(2_000); // let the collector see the instance filled and idle: the pre-fork baseline
       load.startOverwriting(keys, 1_000);
-      final long deadline = System.currentTimeMillis() + 90_000;
+      final long deadline = System.currentTimeMillis() + 120_000;
+      long nextRaise = System.currentTimeMillis() + 10_000;
       while (i.redis().isAlive() && i.redis().pid() == serverPid && System.currentTimeMillis() < deadline
           && killsIn(cgroup) == before) {
         try {
@@ -221,6 +224,13 @@ class OomKillEndToEndIT {
           // a fork still running, or the server just died
         }
         Thread.sleep(300);
+        if (System.currentTimeMillis() > nextRaise && percent < 88) {
+          // The kernel reclaimed enough page cache to let the forks live: less headroom next time.
+          percent += 4;
+          final long target = LIMIT * percent / 100;
+          keys = Math.max(keys, load.fillUntil(() -> load.usedMemory() > target, 1_000, 400_000));
+          nextRaise = System.currentTimeMillis() + 10_000;
+        }
       }
     }
     final var events = pipeline.kernelEvents.await(list -> list.stream()

@@ -69,6 +69,9 @@ public final class RedisLoad implements AutoCloseable {
 
   /** Overwrites random keys at about {@code perSecond} writes a second (in batches every 100 ms). */
   public void startOverwriting(final int keys, final int valueBytes, final int perSecond) {
+    if (keys < 1) {
+      throw new IllegalArgumentException("nothing to overwrite: " + keys + " keys");
+    }
     writing.set(true);
     final int batch = (int) Math.max(1, Math.min(2_000, perSecond / 10L));
     final long pauseMs = perSecond == Integer.MAX_VALUE ? 0 : 100;
@@ -114,6 +117,11 @@ public final class RedisLoad implements AutoCloseable {
       }
     }
     throw new IllegalStateException("INFO memory without used_memory");
+  }
+
+  /** Number of keys in the current database. */
+  public long dbsize() {
+    return connection.sync().dbsize();
   }
 
   public void bgsave() {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Measures the collector's footprint as deployed: bin/oomwatch collector sampling N real
+# redis-servers at 1 Hz, RSS from /proc/PID/status and CPU from /proc/PID/stat over DURATION
+# seconds after a warm-up. Also measures what one sample costs each Redis server (INFO and
+# CLIENT LIST, from Redis's own INFO commandstats) with 10 and 10,000 connected clients.
+#   scripts/collector-footprint.sh [INSTANCES=4] [DURATION=300]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+N="${1:-4}"; DURATION="${2:-300}"; WARMUP=30
+KPORT=19191; BASE=6500
+WORK="$(mktemp -d /tmp/oomwatch-footprint.XXXXXX)"
+pids=()
+cleanup() { set +e; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; for i in $(seq 1 "$N"); do redis-cli -p $((BASE+i)) shutdown nosave >/dev/null 2>&1; done; }
+trap cleanup EXIT
+
+uris=()
+for i in $(seq 1 "$N"); do
+  redis-server --port $((BASE+i)) --save "" --daemonize yes --logfile "$WORK/redis-$i.log" --dir "$WORK" >/dev/null
+  uris+=(--redis "redis://127.0.0.1:$((BASE+i))")
+done
+"$ROOT/bin/oomwatch" local --port $KPORT --data "$WORK/data" >/dev/null 2>"$WORK/broker.log" &
+pids+=($!)
+for _ in $(seq 1 120); do grep -q "oomwatch is running" "$WORK/broker.log" 2>/dev/null && break; sleep 1; done
+
+"$ROOT/bin/oomwatch" collector --bootstrap 127.0.0.1:$KPORT --host-id footprint "${uris[@]}" 2>"$WORK/collector.log" &
+launcher=$!; pids+=($launcher)
+sleep "$WARMUP"
+cpid=$(pgrep -f "dev.oomwatch.collector.CollectorCommand" | head -1)
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{print $14+$15}' "/proc/$cpid/stat"; }
+c0=$(cpu); t0=$(date +%s.%N); maxrss=0
+while (( $(echo "$(date +%s.%N) - $t0 < $DURATION" | bc) )); do
+  rss=$(awk '/VmRSS/{print $2}' "/proc/$cpid/status"); (( rss > maxrss )) && maxrss=$rss
+  sleep 5
+done
+c1=$(cpu); t1=$(date +%s.%N)
+rss=$(awk '/VmRSS/{print $2}' "/proc/$cpid/status")
+pct=$(echo "scale=3; ($c1-$c0)/$ticks*100/($t1-$t0)" | bc)
+echo "collector: $N instances at 1 Hz for ${DURATION}s: RSS now $((rss/1024)) MB, max $((maxrss/1024)) MB; CPU ${pct}% of one core"
+
+cost() { # port -> "info=<usec/call> clientlist=<usec/call>"
+  local stats; stats=$(redis-cli -p "$1" info commandstats)
+  echo "info=$(echo "$stats" | grep -oP 'cmdstat_info:.*?usec_per_call=\K[0-9.]+') us, client-list=$(echo "$stats" | grep -oP 'cmdstat_client\|list:.*?usec_per_call=\K[0-9.]+') us"
+}
+p1=$((BASE+1))
+redis-cli -p $p1 config resetstat >/dev/null; sleep 10
+echo "sample cost on the server with ~10 clients: $(cost $p1) per call"
+ulimit -n 20000 2>/dev/null || true
+python3 - "$p1" <<'PY' &
+import socket, sys, time
+conns = []
+for _ in range(10000):
+    conns.append(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+time.sleep(40)
+PY
+pids+=($!)
+sleep 20
+redis-cli -p $p1 config resetstat >/dev/null; sleep 10
+echo "sample cost on the server with $(redis-cli -p $p1 info clients | grep -oP 'connected_clients:\K[0-9]+') clients: $(cost $p1) per call"
