@@ -31,6 +31,7 @@ pids=()
 cleanup() {
   set +e
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  pkill -f "oomwatch.cli.Oomwatch local --redis redis://127.0.0.1:$PORT" 2>/dev/null
   pkill -f "redis-benchmark -p $PORT" 2>/dev/null
   pkill -f "redis-server.*:$PORT" 2>/dev/null
   sleep 2
@@ -41,18 +42,24 @@ trap cleanup EXIT
 
 start_redis() {
   sh -c "echo \$\$ > '$CG/cgroup.procs' && exec redis-server --port $PORT --bind 127.0.0.1 --dir '$WORK' \
-    --save '3600 1' --appendonly no --logfile '$WORK/redis.log'" &
-  sleep 0.5
-  pgrep -f "redis-server 127.0.0.1:$PORT" | head -1
+    --save '3600 1' --appendonly no --logfile '$WORK/redis.log'" > /dev/null 2>&1 &
+  server=""
+  for _ in $(seq 1 50); do
+    server=$(pgrep -f "redis-server 127.0.0.1:$PORT" | head -1 || true)
+    [[ -n "$server" ]] && redis-cli -p "$PORT" ping > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "redis-server did not start; see $WORK/redis.log" >&2
+  exit 1
 }
 
 echo "== a redis-server in memory cgroup $CG, limit $LIMIT_MB MiB"
-server=$(start_redis)
+start_redis
 echo "   pid $server on port $PORT"
 
 echo "== bin/oomwatch local --redis redis://127.0.0.1:$PORT#demo (broker on $KAFKA_PORT, log in $WORK/oomwatch.log)"
 "$ROOT/bin/oomwatch" local --redis "redis://127.0.0.1:$PORT#demo" --data "$WORK/data" --port "$KAFKA_PORT" \
-  2> "$WORK/oomwatch.log" | sed 's/^/   ALERT /' &
+  2> "$WORK/oomwatch.log" | sed -u 's/^/   ALERT /' &
 pids+=($!)
 for _ in $(seq 1 120); do grep -q "oomwatch is running" "$WORK/oomwatch.log" 2>/dev/null && break; sleep 1; done
 
@@ -75,7 +82,7 @@ pkill -f "redis-benchmark -p $PORT" 2>/dev/null || true
 
 sleep 1
 echo "== restarting redis-server, as a supervisor would"
-server=$(start_redis)
+start_redis
 echo "   pid $server"
 sleep 10
 echo "== done"

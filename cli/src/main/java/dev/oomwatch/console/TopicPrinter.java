@@ -33,6 +33,8 @@ public final class TopicPrinter {
         final SpecificRecord value = serde.decode(record.topic(), record.value());
         if (value != null) {
           out.println(render.apply(value));
+          // At once, even into a pipe: an alert that waits in a buffer is an alert not seen.
+          out.flush();
         }
       } catch (SerializationException e) {
         skipped[0]++;
