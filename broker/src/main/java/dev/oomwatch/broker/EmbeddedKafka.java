@@ -135,7 +135,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  static int freePort() {
+  /** A port free on the loopback interface right now. */
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket()) {
       socket.setReuseAddress(true);
       socket.bind(new InetSocketAddress("127.0.0.1", 0));

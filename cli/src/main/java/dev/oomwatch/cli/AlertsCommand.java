@@ -7,7 +7,6 @@ import dev.oomwatch.console.TopicPrinter;
 import dev.oomwatch.schema.Alert;
 import dev.oomwatch.topics.Topic;
 import dev.oomwatch.wire.RecordJson;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,20 +20,12 @@ public final class AlertsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object a line.")
   boolean json;
 
-  @Option(names = "--from-beginning", description = "Start at the oldest alert instead of the newest.")
-  boolean fromBeginning;
-
-  @Option(names = "--max", paramLabel = "N", description = "Stop after N alerts.")
-  long max;
-
-  @Option(names = "--timeout", paramLabel = "DURATION", converter = TailCommand.DurationConverter.class,
-      description = "Stop after this long without a new alert (e.g. 5s); default: follow forever.")
-  Duration timeout;
+  @Mixin FollowOptions follow;
 
   @Override
   public Integer call() {
     final KafkaSettings kafka = KafkaSettings.from(config.load());
-    TopicPrinter.print(kafka, Topic.ALERTS, fromBeginning, max, timeout,
+    TopicPrinter.print(kafka, Topic.ALERTS, follow.fromBeginning, follow.max, follow.timeout,
         record -> json ? RecordJson.toJsonLine(record) : AlertLine.format((Alert) record), System.out);
     return 0;
   }

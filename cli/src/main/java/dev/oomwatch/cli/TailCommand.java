@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "tail", mixinStandardHelpOptions = true,
@@ -22,15 +21,7 @@ public final class TailCommand implements Callable<Integer> {
   @Parameters(paramLabel = "TOPIC", description = "Short name (redis-samples, host-samples, kernel-events, alerts, alert-state, dead-letters) or full name.")
   String topicName;
 
-  @Option(names = "--from-beginning", description = "Start at the oldest record instead of the newest.")
-  boolean fromBeginning;
-
-  @Option(names = "--max", paramLabel = "N", description = "Stop after N records.")
-  long max;
-
-  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "Stop after this long without a new record (e.g. 5s); default: follow forever.")
-  Duration timeout;
+  @Mixin FollowOptions follow;
 
   @Override
   public Integer call() {
@@ -41,7 +32,7 @@ public final class TailCommand implements Callable<Integer> {
       System.err.println("unknown topic '" + topicName + "': one of redis-samples, host-samples, kernel-events, alerts, alert-state, dead-letters");
       return 2;
     }
-    TopicPrinter.print(kafka, topic, fromBeginning, max, timeout, RecordJson::toJsonLine, System.out);
+    TopicPrinter.print(kafka, topic, follow.fromBeginning, follow.max, follow.timeout, RecordJson::toJsonLine, System.out);
     return 0;
   }
 

@@ -3,7 +3,6 @@ package dev.oomwatch.testkit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +35,7 @@ public final class LocalRedis implements AutoCloseable {
 
   /** Starts redis-server as a member of the cgroup whose {@code cgroup.procs} file is given. */
   public static LocalRedis start(final Path dir, final Path cgroupProcs, final String... args) {
-    final LocalRedis redis = new LocalRedis(dir, freePort(), List.of(args), cgroupProcs);
+    final LocalRedis redis = new LocalRedis(dir, dev.oomwatch.broker.EmbeddedKafka.freePort(), List.of(args), cgroupProcs);
     redis.start();
     return redis;
   }
@@ -145,15 +144,6 @@ public final class LocalRedis implements AutoCloseable {
     kill();
   }
 
-  static int freePort() {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   static void sleep(final long ms) {
     try {
