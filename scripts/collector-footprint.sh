@@ -9,13 +9,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:-4}"; DURATION="${2:-300}"; WARMUP=30
 KPORT=19191; BASE=6500
 WORK="$(mktemp -d /tmp/oomwatch-footprint.XXXXXX)"
+# 10,000 clients need file descriptors in redis-server and in the helper that opens them.
+ulimit -n 20000
 pids=()
 cleanup() { set +e; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; for i in $(seq 1 "$N"); do redis-cli -p $((BASE+i)) shutdown nosave >/dev/null 2>&1; done; }
 trap cleanup EXIT
 
 uris=()
 for i in $(seq 1 "$N"); do
-  redis-server --port $((BASE+i)) --save "" --daemonize yes --logfile "$WORK/redis-$i.log" --dir "$WORK" >/dev/null
+  redis-server --port $((BASE+i)) --save "" --maxclients 10100 --daemonize yes --logfile "$WORK/redis-$i.log" --dir "$WORK" >/dev/null
   uris+=(--redis "redis://127.0.0.1:$((BASE+i))")
 done
 "$ROOT/bin/oomwatch" local --port $KPORT --data "$WORK/data" >/dev/null 2>"$WORK/broker.log" &
@@ -45,7 +47,6 @@ cost() { # port -> "info=<usec/call> clientlist=<usec/call>"
 p1=$((BASE+1))
 redis-cli -p $p1 config resetstat >/dev/null; sleep 10
 echo "sample cost on the server with ~10 clients: $(cost $p1) per call"
-ulimit -n 20000 2>/dev/null || true
 python3 - "$p1" <<'PY' &
 import socket, sys, time
 conns = []
