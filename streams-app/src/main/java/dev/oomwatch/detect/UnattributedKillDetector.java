@@ -23,5 +23,4 @@ public final class UnattributedKillDetector {
         "dmesg | grep -i 'killed process'; is every Redis on this host in the collector's redis.uris?",
         "Add the instance to the collector, then size its memory limit for RSS plus copy-on-write."));
   }
-
 }
