@@ -25,16 +25,16 @@ public final class CgroupMemoryParser {
   }
 
   private static CgroupMemory v1(final String path, final Function<String, String> files) {
-    final Long limit = number(files.apply("memory.limit_in_bytes"));
+    final Long limit = KeyValueText.longValue(files.apply("memory.limit_in_bytes"));
     final Map<String, Long> oomControl = KeyValueText.numbers(files.apply("memory.oom_control"));
     final Map<String, Long> stat = KeyValueText.numbers(files.apply("memory.stat"));
     return CgroupMemory.newBuilder()
         .setPath(path)
         .setVersion(1)
-        .setUsage(number(files.apply("memory.usage_in_bytes")))
+        .setUsage(KeyValueText.longValue(files.apply("memory.usage_in_bytes")))
         .setLimit(limit == null || limit >= V1_UNLIMITED_ABOVE ? null : limit)
-        .setPeak(number(files.apply("memory.max_usage_in_bytes")))
-        .setFailcnt(number(files.apply("memory.failcnt")))
+        .setPeak(KeyValueText.longValue(files.apply("memory.max_usage_in_bytes")))
+        .setFailcnt(KeyValueText.longValue(files.apply("memory.failcnt")))
         .setOomKill(oomControl.get("oom_kill"))
         .setAnon(stat.get("rss"))
         .setFile(stat.get("cache"))
@@ -48,25 +48,14 @@ public final class CgroupMemoryParser {
     return CgroupMemory.newBuilder()
         .setPath(path)
         .setVersion(2)
-        .setUsage(number(files.apply("memory.current")))
-        .setLimit(max == null || max.trim().equals("max") ? null : number(max))
-        .setPeak(number(files.apply("memory.peak")))
+        .setUsage(KeyValueText.longValue(files.apply("memory.current")))
+        .setLimit(max == null || max.trim().equals("max") ? null : KeyValueText.longValue(max))
+        .setPeak(KeyValueText.longValue(files.apply("memory.peak")))
         .setOomEvents(events.get("oom"))
         .setOomKill(events.get("oom_kill"))
         .setOomGroupKill(events.get("oom_group_kill"))
         .setAnon(stat.get("anon"))
         .setFile(stat.get("file"))
         .build();
-  }
-
-  private static Long number(final String text) {
-    if (text == null) {
-      return null;
-    }
-    try {
-      return Long.parseLong(text.trim());
-    } catch (NumberFormatException e) {
-      return null;
-    }
   }
 }

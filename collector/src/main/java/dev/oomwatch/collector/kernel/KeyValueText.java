@@ -62,6 +62,18 @@ public final class KeyValueText {
     return open >= 0 && close > open ? text.substring(open + 1, close) : null;
   }
 
+  /** A file holding one number (memory.current, memory.limit_in_bytes); null if it does not. */
+  public static Long longValue(final String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   /** A file holding one integer (sysctls such as vm.overcommit_memory); null if it does not. */
   public static Integer integer(final String text) {
     if (text == null) {
