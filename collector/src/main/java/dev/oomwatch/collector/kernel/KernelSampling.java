@@ -5,11 +5,7 @@ import dev.oomwatch.collector.ForkActivity;
 import dev.oomwatch.schema.HostSample;
 import dev.oomwatch.schema.KernelEvent;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +31,7 @@ public final class KernelSampling implements AutoCloseable {
   private final CollectorMetrics metrics;
   private final HostSampler sampler;
   private final ScheduledExecutorService scheduler;
-  private final Map<Long, Set<Long>> children = new HashMap<>();
+  private final ForkWatch forkWatch;
   private KernelLogWatcher watcher;
   private boolean inferring;
   private HostSample previous;
@@ -58,6 +54,7 @@ public final class KernelSampling implements AutoCloseable {
     this.eventSink = eventSink;
     this.metrics = metrics;
     this.sampler = new HostSampler(host, config.paths(), config.processNames(), config.readSmaps());
+    this.forkWatch = new ForkWatch(sampler.scanner(), forks);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       final Thread t = new Thread(r, "oomwatch-kernel");
       t.setDaemon(true);
@@ -108,29 +105,13 @@ public final class KernelSampling implements AutoCloseable {
     }
   }
 
-  /** Reads each server's children; true when a child appeared since the last look. */
+  /** Looks at each server's children; true when a child appeared since the last look. */
   private boolean watchForks(final long now) {
-    boolean appeared = false;
-    final Set<Long> alive = new HashSet<>();
-    for (final long server : sampler.servers(now)) {
-      alive.add(server);
-      final Set<Long> current = sampler.scanner().children(server);
-      final Set<Long> before = children.getOrDefault(server, Set.of());
-      if (!before.containsAll(current)) {
-        appeared = true;
-        LOG.info("redis-server pid {} forked: child {}", server, current);
-      }
-      children.put(server, current);
-      forks.set("pid:" + server, !current.isEmpty());
+    final long child = forkWatch.poll(sampler.servers(now));
+    if (child >= 0) {
+      LOG.info("a redis-server forked: child pid {}", child);
     }
-    children.keySet().removeIf(pid -> {
-      if (!alive.contains(pid)) {
-        forks.set("pid:" + pid, false);
-        return true;
-      }
-      return false;
-    });
-    return appeared;
+    return child >= 0;
   }
 
   public boolean inferring() {

@@ -35,6 +35,10 @@ public final class ProcessScanner {
     this.readSmaps = readSmaps;
   }
 
+  public KernelPaths paths() {
+    return paths;
+  }
+
   /** Pids of server processes: a matching name whose parent is not itself a matching process. */
   public List<Long> findServers(final FileReads reads) {
     final Map<Long, Long> matching = new HashMap<>();

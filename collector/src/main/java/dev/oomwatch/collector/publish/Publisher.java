@@ -70,6 +70,9 @@ public final class Publisher implements AutoCloseable {
     overrides.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 4 * 1024 * 1024);
     overrides.put(ProducerConfig.CLIENT_ID_CONFIG, "oomwatch-collector");
     overrides.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
+    // Client telemetry push (KIP-714) costs classes, memory and a timer on every host for figures
+    // the collector already reports itself.
+    overrides.put(ProducerConfig.ENABLE_METRICS_PUSH_CONFIG, false);
     final Map<String, Object> props = new HashMap<>(kafka.clientProperties(Map.of()));
     overrides.forEach(props::putIfAbsent);
     // Correctness settings are not negotiable: without them an outage could reorder or lose samples.
