@@ -78,8 +78,9 @@ public final class LocalCommand implements Callable<Integer> {
     running.push(streams);
     final Collector collector = Collector.start(CollectorConfig.from(settings));
     running.push(collector);
-    LOG.info("oomwatch is running: broker {}, watching {}. Ctrl-C stops it.", kafka.bootstrapServers(),
-        redis.isEmpty() ? "no Redis (add --redis URI)" : redis.size() + " Redis instance(s)");
+    LOG.info("oomwatch is running: broker {}, watching {}; timeline page {}. Ctrl-C stops it.",
+        kafka.bootstrapServers(), redis.isEmpty() ? "no Redis (add --redis URI)" : redis.size() + " Redis instance(s)",
+        streams.http().map(h -> h.url()).orElse("off"));
 
     final Thread printer = new Thread(() -> TopicPrinter.print(kafkaSettings, Topic.ALERTS, false, 0, null,
         record -> json ? RecordJson.toJsonLine(record) : AlertLine.format((Alert) record), System.out),

@@ -37,6 +37,7 @@ final class Pipeline implements AutoCloseable {
     values.put("host.id", HOST);
     values.put("streams.state.dir", dir.resolve("streams").toString());
     values.put("sample.interval", "500ms");
+    values.put("http.port", "0");
     settings = Settings.of(values);
     streams = StreamsApp.start(StreamsAppConfig.from(settings));
     final long deadline = System.currentTimeMillis() + 60_000;

@@ -24,7 +24,8 @@ public final class KillAttribution {
       for (final Map.Entry<String, InstanceState> e : instances.entrySet()) {
         final InstanceState s = e.getValue();
         final Long current = s.latest() == null ? null : s.latest().pid();
-        if (pid.equals(current) || (current == null && s.serverPids.contains(pid))) {
+        // a server pid of the instance, current or earlier: the kill can be read after the restart
+        if (pid.equals(current) || s.serverPids.contains(pid)) {
           return new Attributed(e.getKey(), "SERVER");
         }
         if (s.childPids.contains(pid)) {

@@ -13,6 +13,8 @@ import dev.oomwatch.detect.InstanceTracker;
 import dev.oomwatch.detect.KernelOomKillDetector;
 import dev.oomwatch.detect.KillAttribution;
 import dev.oomwatch.detect.UnattributedKillDetector;
+import dev.oomwatch.history.HistoryConfig;
+import dev.oomwatch.history.HistoryRecorder;
 import dev.oomwatch.join.HostWindow;
 import dev.oomwatch.join.InstanceSnapshot;
 import dev.oomwatch.join.KernelView;
@@ -58,15 +60,18 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   private static final StringSerializer KEYS = new StringSerializer();
 
   private final DetectionConfig config;
+  private final HistoryConfig historyConfig;
   private final List<Detector> detectors = Detectors.all();
   private final List<HostDetector> hostDetectors = HostSettingsDetectors.all();
   private ProcessorContext<String, Alert> context;
   private KeyValueStore<String, HostWindow> hosts;
   private KeyValueStore<String, InstanceState> instances;
   private KeyValueStore<String, LiveAlert> alerts;
+  private HistoryRecorder history;
 
-  DetectProcessor(final DetectionConfig config) {
+  DetectProcessor(final DetectionConfig config, final HistoryConfig historyConfig) {
     this.config = config;
+    this.historyConfig = historyConfig;
   }
 
   @Override
@@ -75,7 +80,9 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     this.hosts = context.getStateStore(OomwatchTopology.HOST_WINDOWS);
     this.instances = context.getStateStore(OomwatchTopology.INSTANCES);
     this.alerts = context.getStateStore(OomwatchTopology.LIVE_ALERTS);
+    this.history = new HistoryRecorder(historyConfig, context);
     context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, this::resolveStale);
+    context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, history::prune);
   }
 
   @Override
@@ -129,6 +136,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
         final String victim = event.getVictimComm() == null ? "a process (inferred from counters)"
             : event.getVictimComm() + " pid " + event.getVictimPid();
         LOG.warn("kernel OOM kill on {} not matched to an instance: {}", event.getHost(), victim);
+        history.kill(event, null, null);
         final HostWindow window = orEmpty(hosts.get(event.getHost())).withUnattributedKill(event.getTimestampMs(), victim);
         hosts.put(event.getHost(), window);
         final KernelView latest = window.latest();
@@ -139,6 +147,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     final String key = instanceKey(event.getHost(), who.instance());
     final InstanceState state = byInstance.get(who.instance());
     InstanceTracker.kill(state, event, who.role());
+    history.kill(event, who.instance(), who.role());
     final InstanceSnapshot latest = state.latest();
     if (latest != null) {
       final InstanceSnapshot at = latest.at(Math.max(latest.timestampMs(), event.getTimestampMs()));
@@ -152,6 +161,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
 
   private void judge(final InstanceState state, final InstanceSnapshot snapshot, final Set<AlertType> types, final long recordTs) {
     InstanceTracker.observe(state, snapshot, config);
+    history.snapshot(snapshot);
     final List<Finding> findings = new ArrayList<>();
     for (final Detector detector : detectors) {
       if (types.contains(detector.type())) {
@@ -232,8 +242,9 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     for (final Alert alert : events) {
       final long ts = Math.max(recordTs, 0);
       context.forward(new Record<>(alert.getHost(), alert, ts), OomwatchTopology.ALERTS_SINK);
-      context.forward(new Record<>(alertKey(alert.getHost(), alert.getInstance(), alert.getType()), alert, ts),
-          OomwatchTopology.ALERT_STATE_SINK);
+      final String key = alertKey(alert.getHost(), alert.getInstance(), alert.getType());
+      context.forward(new Record<>(key, alert, ts), OomwatchTopology.ALERT_STATE_SINK);
+      history.alert(alert, key);
       if (alert.getSeverity() != dev.oomwatch.schema.Severity.INFO) {
         LOG.info("alert {} {} {} {}: {}", alert.getStatus(), alert.getSeverity(), alert.getType(),
             alert.getInstance() == null ? alert.getHost() : alert.getInstance(), alert.getSummary());

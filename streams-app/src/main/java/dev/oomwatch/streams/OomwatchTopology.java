@@ -4,6 +4,8 @@ import dev.oomwatch.alert.LiveAlert;
 import dev.oomwatch.config.KafkaSettings;
 import dev.oomwatch.detect.DetectionConfig;
 import dev.oomwatch.detect.InstanceState;
+import dev.oomwatch.history.HistoryConfig;
+import dev.oomwatch.history.HistoryStores;
 import dev.oomwatch.join.HostWindow;
 import dev.oomwatch.schema.Alert;
 import dev.oomwatch.schema.DeadLetter;
@@ -19,7 +21,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The one topology, built by one method that production and tests both call. Every input is keyed
  * by host, so a host's Redis samples, kernel samples and kernel events meet on one partition and
- * one {@link DetectProcessor} with its three stores (changelogged, so a crash restores them).
+ * one {@link DetectProcessor} with its stores (changelogged, so a crash restores them): three for
+ * detection, four for the history the HTTP API serves ({@link HistoryStores}).
  */
 public final class OomwatchTopology {
   public static final String HOST_WINDOWS = "host-windows";
@@ -34,6 +37,10 @@ public final class OomwatchTopology {
   private OomwatchTopology() {}
 
   public static Topology build(final KafkaSettings kafka, final DetectionConfig detection) {
+    return build(kafka, detection, HistoryConfig.defaults());
+  }
+
+  public static Topology build(final KafkaSettings kafka, final DetectionConfig detection, final HistoryConfig history) {
     final Topology topology = new Topology();
     final StringDeserializer keys = new StringDeserializer();
     final ByteArrayDeserializer bytes = new ByteArrayDeserializer();
@@ -42,13 +49,17 @@ public final class OomwatchTopology {
     topology.addSource("kernel-events-source", keys, bytes, kafka.topic(Topic.KERNEL_EVENTS));
     topology.addProcessor(DECODE, () -> new DecodeProcessor(kafka.topicPrefix()),
         "redis-samples-source", "host-samples-source", "kernel-events-source");
-    topology.addProcessor(DETECT, () -> new DetectProcessor(detection), DECODE);
+    topology.addProcessor(DETECT, () -> new DetectProcessor(detection, history), DECODE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HOST_WINDOWS),
         org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(HostWindow.class)), DETECT);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INSTANCES),
         org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(InstanceState.class)), DETECT);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIVE_ALERTS),
         org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(LiveAlert.class)), DETECT);
+    topology.addStateStore(HistoryStores.timeline(history), DETECT);
+    topology.addStateStore(HistoryStores.kills(history), DETECT);
+    topology.addStateStore(HistoryStores.alertEvents(history), DETECT);
+    topology.addStateStore(HistoryStores.alertBoard(), DETECT);
     final Serializer<Alert> alerts = Serdes.alert().serializer();
     final Serializer<DeadLetter> letters = Serdes.deadLetter().serializer();
     topology.addSink(ALERTS_SINK, kafka.topic(Topic.ALERTS), new StringSerializer(), alerts, DETECT);

@@ -1,31 +1,49 @@
 package dev.oomwatch.streams;
 
+import dev.oomwatch.query.QueryServer;
 import dev.oomwatch.topics.TopicPlan;
 import dev.oomwatch.topics.TopicProvisioner;
 import java.time.Duration;
+import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs the topology: provisions the topics, starts Kafka Streams, replaces a thread that dies. */
+/**
+ * Runs the topology: provisions the topics, opens the HTTP API, starts Kafka Streams, replaces a
+ * thread that dies.
+ */
 public final class StreamsApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
 
   private final KafkaStreams streams;
+  private final QueryServer http;
 
-  private StreamsApp(final KafkaStreams streams) {
+  private StreamsApp(final KafkaStreams streams, final QueryServer http) {
     this.streams = streams;
+    this.http = http;
   }
 
   public static StreamsApp start(final StreamsAppConfig config) {
     try (Admin admin = Admin.create(config.kafka().clientProperties(Map.of()))) {
       TopicProvisioner.ensure(admin, TopicPlan.from(config.settings()));
     }
+    final QueryServer http = openHttp(config);
+    final Properties props = config.streamsProperties();
+    if (http != null) {
+      props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.advertised().host() + ":" + http.advertised().port());
+    }
     final KafkaStreams streams = new KafkaStreams(
-        OomwatchTopology.build(config.kafka(), config.detection()), config.streamsProperties());
+        OomwatchTopology.build(config.kafka(), config.detection(), config.history()), props);
+    if (http != null) {
+      http.attach(streams, config.history());
+    }
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed, replacing it: {}", e.toString(), e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -34,7 +52,25 @@ public final class StreamsApp implements AutoCloseable {
     streams.start();
     LOG.info("streams-app {} started against {} ({})", config.applicationId(), config.kafka().bootstrapServers(),
         config.processingGuarantee());
-    return new StreamsApp(streams);
+    return new StreamsApp(streams, http);
+  }
+
+  /** The API is a window on the alerts, not the alerts: if it cannot listen, alerting goes on without it. */
+  private static QueryServer openHttp(final StreamsAppConfig config) {
+    if (!config.query().enabled()) {
+      return null;
+    }
+    try {
+      return QueryServer.start(config.query(), config.history());
+    } catch (UncheckedIOException e) {
+      LOG.error("no HTTP API or timeline page: {} (set http.port, or http.enabled=false)", e.getMessage());
+      return null;
+    }
+  }
+
+  /** The HTTP server, when it runs. */
+  public Optional<QueryServer> http() {
+    return Optional.ofNullable(http);
   }
 
   public KafkaStreams streams() {
@@ -44,5 +80,8 @@ public final class StreamsApp implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    if (http != null) {
+      http.close();
+    }
   }
 }

@@ -3,6 +3,8 @@ package dev.oomwatch.streams;
 import dev.oomwatch.config.KafkaSettings;
 import dev.oomwatch.config.Settings;
 import dev.oomwatch.detect.DetectionConfig;
+import dev.oomwatch.history.HistoryConfig;
+import dev.oomwatch.query.QueryConfig;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,6 +20,8 @@ public record StreamsAppConfig(
     int threads,
     int replicationFactor,
     DetectionConfig detection,
+    HistoryConfig history,
+    QueryConfig query,
     KafkaSettings kafka,
     Settings settings) {
 
@@ -41,6 +45,8 @@ public record StreamsAppConfig(
         settings.getInt(THREADS, 1),
         settings.getInt(REPLICATION, -1),
         DetectionConfig.from(settings),
+        HistoryConfig.from(settings),
+        QueryConfig.from(settings),
         KafkaSettings.from(settings),
         settings);
   }

@@ -95,4 +95,21 @@ class OomScenarioTest {
       assertThat(after).noneMatch(a -> a.getType() == AlertType.REDIS_RESTART || a.getType() == AlertType.RESTART_STORM);
     }
   }
+
+  @Test
+  void aServerKillReadAfterTheRestartSampleIsStillTheServers() {
+    // Found by the two-instance API test: all records produced at once, the restart's Redis sample
+    // (another topic) was processed before the kill, and the old server pid was taken for a child.
+    final Series s = new Series("cache-01", 6379, "/redis", 600);
+    try (TopologyHarness t = new TopologyHarness()) {
+      runUpToTheKill(t, s);
+      t.drain();
+      s.restart(T0 + 66_000, 4300);
+      t.send(s.redis(T0 + 66_000, 5, 12, false, null));
+      t.drain();
+      t.send(s.kill(T0 + 61_500, 4242, 560));
+      final Alert kill = t.drain().stream().filter(a -> a.getType() == AlertType.KERNEL_OOM_KILL).findFirst().orElseThrow();
+      assertThat(kill.getEvidence()).containsEntry("victimRole", "SERVER").containsEntry("victimPid", "4242");
+    }
+  }
 }

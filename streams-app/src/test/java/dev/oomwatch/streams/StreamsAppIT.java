@@ -8,8 +8,6 @@ import dev.oomwatch.schema.Alert;
 import dev.oomwatch.testkit.KafkaBackend;
 import dev.oomwatch.testkit.TestBackends;
 import dev.oomwatch.testkit.TopicRecords;
-import dev.oomwatch.topics.Topic;
-import dev.oomwatch.wire.AvroSerde;
 import dev.oomwatch.wire.Serdes;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,22 +72,11 @@ class StreamsAppIT {
     }
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static SpecificRecord shifted(final SpecificRecord record, final long shift) {
-    // A copy through the serde, as a consumer would see it (Avro's own deepCopy would need the
-    // class trust that only the serde installs).
-    final AvroSerde serde = Serdes.forTopic(Topic.byName(topicOf(record), Topic.DEFAULT_PREFIX).orElseThrow());
-    final SpecificRecord copy = (SpecificRecord) serde.decode("copy", serde.encode(record));
-    final int ts = copy.getSchema().getField("timestampMs").pos();
-    copy.put(ts, (Long) copy.get(ts) + shift);
-    return copy;
-  }
-
   private Process startApp(final KafkaBackend kafka) throws Exception {
     final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), StreamsCommand.class.getName(),
         "--bootstrap", kafka.bootstrapServers(), "--set", "streams.state.dir=" + dir.resolve("state"),
-        "--set", "topic.partitions=2",
+        "--set", "topic.partitions=2", "--set", "http.port=0",
         // a killed member is noticed in 6 s, not the default 45 s
         "--set", "streams.config.session.timeout.ms=6000")
         .redirectErrorStream(true)
@@ -101,28 +84,12 @@ class StreamsAppIT {
         .start();
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static void produce(final KafkaBackend kafka, final List<SpecificRecord> records) {
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-        Map.of("bootstrap.servers", kafka.bootstrapServers(), "enable.idempotence", true, "acks", "all"),
-        new StringSerializer(), new ByteArraySerializer())) {
-      for (final SpecificRecord r : records) {
-        final Topic topic = Topic.byName(topicOf(r), Topic.DEFAULT_PREFIX).orElseThrow();
-        final byte[] bytes = ((AvroSerde) Serdes.forTopic(topic)).encode(r);
-        final long ts = (Long) r.get(r.getSchema().getField("timestampMs").pos());
-        final String host = String.valueOf(r.get(r.getSchema().getField("host").pos()));
-        producer.send(new ProducerRecord<>(topic.fullName(Topic.DEFAULT_PREFIX), null, ts, host, bytes));
-      }
-      producer.flush();
-    }
+  private static SpecificRecord shifted(final SpecificRecord record, final long shift) {
+    return ScenarioRecords.shifted(record, shift);
   }
 
-  private static String topicOf(final SpecificRecord r) {
-    return switch (r.getSchema().getName()) {
-      case "RedisSample" -> "redis-samples";
-      case "HostSample" -> "host-samples";
-      default -> "kernel-events";
-    };
+  private static void produce(final KafkaBackend kafka, final List<SpecificRecord> records) {
+    ScenarioRecords.produce(kafka.bootstrapServers(), records);
   }
 
   private static List<Alert> read(final KafkaBackend kafka, final Predicate<List<Alert>> until) {

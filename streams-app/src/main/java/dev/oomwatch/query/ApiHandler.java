@@ -1,0 +1,199 @@
+package dev.oomwatch.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.oomwatch.history.HistoryConfig;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read-only JSON API: {@code /api/alerts}, {@code /api/instances},
+ * {@code /api/instances/{instance}/timeline} and {@code /api/incidents}. Every request is a GET;
+ * with a token configured every request carries it; a request answered from another instance's
+ * stores says so in {@code X-Oomwatch-Served-By}.
+ */
+final class ApiHandler implements HttpHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+  private static final Pattern TIMELINE = Pattern.compile("^/api/instances/([^/]+)/timeline/?$");
+
+  private final ObjectMapper json;
+  private final Optional<String> token;
+  private final long retryAfterSeconds;
+  private final HistoryConfig history;
+  private volatile ClusterQueries queries;
+
+  ApiHandler(final ObjectMapper json, final QueryConfig config, final HistoryConfig history) {
+    this.json = json;
+    this.token = config.token();
+    this.retryAfterSeconds = Math.max(1, config.retryAfter().toSeconds());
+    this.history = history;
+  }
+
+  /** Until the streams-app is attached every call is a 503: the server listens before Kafka Streams starts. */
+  void attach(final ClusterQueries queries) {
+    this.queries = queries;
+  }
+
+  @Override
+  public void handle(final HttpExchange exchange) throws IOException {
+    // not try-with-resources: the exchange must still be open when a catch block answers
+    try {
+      if (!authorized(exchange)) {
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer");
+        send(exchange, 401, error("a bearer token is required"));
+        return;
+      }
+      if (!"GET".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().add("Allow", "GET");
+        send(exchange, 405, error("read-only API: GET only"));
+        return;
+      }
+      final ClusterQueries q = queries;
+      if (q == null) {
+        throw new NotReady("the streams-app is starting");
+      }
+      final ClusterQueries.Answer answer = route(q, exchange);
+      if (answer == null) {
+        send(exchange, 404, error("no such resource: " + exchange.getRequestURI().getPath()));
+        return;
+      }
+      exchange.getResponseHeaders().add("X-Oomwatch-Served-By", answer.servedBy().host() + ":" + answer.servedBy().port());
+      send(exchange, 200, answer.body());
+    } catch (NotReady e) {
+      exchange.getResponseHeaders().add("Retry-After", String.valueOf(retryAfterSeconds));
+      send(exchange, 503, error(e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      send(exchange, 400, error(e.getMessage()));
+    } catch (RuntimeException e) {
+      LOG.warn("API {} failed: {}", exchange.getRequestURI().getPath(), e.toString(), e);
+      send(exchange, 500, error(e.toString()));
+    } finally {
+      exchange.close();
+    }
+  }
+
+  private ClusterQueries.Answer route(final ClusterQueries q, final HttpExchange exchange) {
+    final String path = exchange.getRequestURI().getPath();
+    final String rawQuery = exchange.getRequestURI().getRawQuery();
+    final Map<String, String> params = params(rawQuery);
+    final boolean localOnly = "local".equals(params.get("scope"));
+    final String forward = path + (rawQuery == null ? "" : "?" + rawQuery);
+    final long now = System.currentTimeMillis();
+    if (path.equals("/api/alerts") || path.equals("/api/alerts/")) {
+      return q.alerts(AlertFilter.of(params.get("status"), params.get("host"), params.get("type")), forward, localOnly);
+    }
+    if (path.equals("/api/instances") || path.equals("/api/instances/")) {
+      return q.instances(forward, localOnly);
+    }
+    if (path.equals("/api/incidents") || path.equals("/api/incidents/")) {
+      final long to = time(params.get("to"), now);
+      final long from = time(params.get("from"), now - history.retention().toMillis());
+      return q.incidents(from, to, forward, localOnly);
+    }
+    final Matcher m = TIMELINE.matcher(path);
+    if (m.matches()) {
+      final String instance = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+      final long to = time(params.get("to"), now);
+      final long from = time(params.get("from"), to - history.defaultSpan().toMillis());
+      if (from > to) {
+        throw new IllegalArgumentException("from is after to");
+      }
+      final String host = params.containsKey("host") ? params.get("host") : hostOf(q, instance);
+      return q.timeline(host, instance, from, to, withHost(forward, params, host), localOnly);
+    }
+    return null;
+  }
+
+  /** An instance id names one instance on one host, usually; when it names several the caller must say which. */
+  private String hostOf(final ClusterQueries q, final String instance) {
+    final List<String> hosts = new java.util.ArrayList<>();
+    q.instances("/api/instances", false).body().forEach(node -> {
+      if (instance.equals(node.path("instance").asText())) {
+        hosts.add(node.path("host").asText());
+      }
+    });
+    if (hosts.isEmpty()) {
+      throw new IllegalArgumentException("unknown instance " + instance);
+    }
+    if (hosts.size() > 1) {
+      throw new IllegalArgumentException("instance " + instance + " exists on several hosts " + hosts + ": add ?host=");
+    }
+    return hosts.get(0);
+  }
+
+  private static String withHost(final String forward, final Map<String, String> params, final String host) {
+    if (params.containsKey("host")) {
+      return forward;
+    }
+    return forward + (forward.contains("?") ? "&" : "?") + "host=" + java.net.URLEncoder.encode(host, StandardCharsets.UTF_8);
+  }
+
+  /** Epoch milliseconds or an ISO-8601 instant. */
+  static long time(final String value, final long fallback) {
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      try {
+        return Instant.parse(value.trim()).toEpochMilli();
+      } catch (DateTimeParseException e2) {
+        throw new IllegalArgumentException("not a time (epoch ms or ISO-8601): " + value);
+      }
+    }
+  }
+
+  static Map<String, String> params(final String rawQuery) {
+    final Map<String, String> params = new LinkedHashMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return params;
+    }
+    for (final String pair : rawQuery.split("&")) {
+      final int eq = pair.indexOf('=');
+      final String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      final String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      params.put(k, v);
+    }
+    return params;
+  }
+
+  private boolean authorized(final HttpExchange exchange) {
+    if (token.isEmpty()) {
+      return true;
+    }
+    final String header = exchange.getRequestHeaders().getFirst("Authorization");
+    final byte[] expected = ("Bearer " + token.get()).getBytes(StandardCharsets.UTF_8);
+    // constant time: the comparison must not tell an attacker how much of the token was right
+    return header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private JsonNode error(final String message) {
+    return json.createObjectNode().put("error", message);
+  }
+
+  private void send(final HttpExchange exchange, final int status, final JsonNode body) throws IOException {
+    final byte[] bytes = json.writeValueAsBytes(body);
+    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}

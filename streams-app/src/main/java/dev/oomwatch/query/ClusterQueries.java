@@ -1,0 +1,99 @@
+package dev.oomwatch.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.oomwatch.history.HistoryStores;
+import dev.oomwatch.streams.OomwatchTopology;
+import java.util.Collection;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * Answers for the whole cluster of streams-app instances: a question about one host goes to the
+ * instance owning that host's partition (every store is partitioned by host, as the input topics
+ * are); a question about everything asks every instance that owns part of the store and merges.
+ */
+final class ClusterQueries {
+  private static final StringSerializer KEYS = new StringSerializer();
+
+  private final KafkaStreams streams;
+  private final LocalQueries local;
+  private final RemoteQueries remote;
+  private final HostInfo self;
+  private final ObjectMapper json;
+
+  ClusterQueries(final KafkaStreams streams, final LocalQueries local, final RemoteQueries remote,
+      final HostInfo self, final ObjectMapper json) {
+    this.streams = streams;
+    this.local = local;
+    this.remote = remote;
+    this.self = self;
+    this.json = json;
+  }
+
+  /** An answer and the instance that gave it (this one, or the owner it was fetched from). */
+  record Answer(JsonNode body, HostInfo servedBy) {}
+
+  Answer alerts(final AlertFilter filter, final String pathAndQuery, final boolean localOnly) {
+    return everywhere(HistoryStores.ALERT_BOARD, pathAndQuery, localOnly, () -> local.alerts(filter));
+  }
+
+  Answer instances(final String pathAndQuery, final boolean localOnly) {
+    return everywhere(OomwatchTopology.INSTANCES, pathAndQuery, localOnly, local::instances);
+  }
+
+  Answer incidents(final long fromMs, final long toMs, final String pathAndQuery, final boolean localOnly) {
+    return everywhere(HistoryStores.KILLS, pathAndQuery, localOnly, () -> local.incidents(fromMs, toMs));
+  }
+
+  Answer timeline(final String host, final String instance, final long fromMs, final long toMs,
+      final String pathAndQuery, final boolean localOnly) {
+    final HostInfo owner = localOnly ? self : ownerOf(host);
+    if (owner.equals(self)) {
+      return new Answer(json.valueToTree(local.timeline(host, instance, fromMs, toMs)), self);
+    }
+    return new Answer(remote.get(owner, pathAndQuery), owner);
+  }
+
+  /** The active owner of a host's partition. */
+  HostInfo ownerOf(final String host) {
+    requireRunning();
+    final KeyQueryMetadata metadata = streams.queryMetadataForKey(HistoryStores.TIMELINE, host, KEYS);
+    if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE) || metadata.activeHost() == null
+        || metadata.activeHost().equals(HostInfo.unavailable())) {
+      throw new NotReady("no instance owns host " + host + " right now (rebalancing)");
+    }
+    return metadata.activeHost();
+  }
+
+  private Answer everywhere(final String store, final String pathAndQuery, final boolean localOnly,
+      final Supplier<Object> localAnswer) {
+    if (localOnly) {
+      return new Answer(json.valueToTree(localAnswer.get()), self);
+    }
+    requireRunning();
+    final Collection<StreamsMetadata> owners = streams.streamsMetadataForStore(store);
+    if (owners.isEmpty()) {
+      throw new NotReady("no instance owns store " + store + " yet");
+    }
+    final ArrayNode merged = json.createArrayNode();
+    for (final StreamsMetadata owner : owners) {
+      final JsonNode part = owner.hostInfo().equals(self)
+          ? json.valueToTree(localAnswer.get())
+          : remote.get(owner.hostInfo(), pathAndQuery);
+      part.forEach(merged::add);
+    }
+    return new Answer(merged, self);
+  }
+
+  private void requireRunning() {
+    if (streams.state() != KafkaStreams.State.RUNNING) {
+      throw new NotReady("the streams-app is " + streams.state());
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package dev.oomwatch.query;
+
+import dev.oomwatch.detect.InstanceState;
+import dev.oomwatch.history.AlertView;
+import dev.oomwatch.history.TimelinePoint;
+import dev.oomwatch.join.InstanceSnapshot;
+import java.util.List;
+
+/** One known instance as {@code GET /api/instances} lists it: its latest snapshot and firing alerts. */
+public record InstanceView(
+    String host,
+    String instance,
+    long lastSeenMs,
+    TimelinePoint latest,
+    Long headroom,
+    String limitSource,
+    List<AlertView> firing) {
+
+  static InstanceView of(final String host, final String instance, final InstanceState state,
+      final List<AlertView> firing) {
+    final InstanceSnapshot s = state.latest();
+    final TimelinePoint point = s == null ? null : TimelinePoint.of(s);
+    return new InstanceView(host, instance, state.lastSeenMs, point, point == null ? null : point.headroom(),
+        s == null ? null : s.limitSource(), firing);
+  }
+}

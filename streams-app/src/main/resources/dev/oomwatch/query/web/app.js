@@ -1,0 +1,246 @@
+// The timeline page: instances, kills, and one instance's logical vs physical memory over time.
+// Plain browser JavaScript over the read-only API; uPlot draws the chart.
+(() => {
+  'use strict';
+  const $ = (sel) => document.querySelector(sel);
+  const hash = () => new URLSearchParams(location.hash.slice(1));
+  let token = hash().get('token') || sessionStorage.getItem('oomwatch-token');
+  if (token) sessionStorage.setItem('oomwatch-token', token);
+
+  const view = { host: null, instance: null, span: 3600, from: null, to: null };
+  let chart = null;
+
+  async function api(path) {
+    const response = await fetch(path, { headers: token ? { Authorization: 'Bearer ' + token } : {} });
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 503) {
+      throw { retry: +(response.headers.get('Retry-After') || 2), message: body.error || 'not ready' };
+    }
+    if (!response.ok) throw { message: response.status + ' ' + (body.error || '') };
+    return body;
+  }
+
+  const mb = (b) => {
+    if (b == null) return '–';
+    if (Math.abs(b) >= 10 * 1073741824) return (b / 1073741824).toFixed(1) + ' GB';
+    return (b / 1048576).toFixed(Math.abs(b) < 10485760 ? 1 : 0) + ' MB';
+  };
+  const time = (ms) => new Date(ms).toLocaleString();
+  const text = (tag, value, cls) => {
+    const el = document.createElement(tag);
+    el.textContent = value;
+    if (cls) el.className = cls;
+    return el;
+  };
+  const status = (msg) => { $('#status').textContent = msg; };
+
+  function readHash() {
+    const h = hash();
+    const key = h.get('i');
+    if (key && key.includes('|')) {
+      view.host = key.slice(0, key.indexOf('|'));
+      view.instance = key.slice(key.indexOf('|') + 1);
+    }
+    view.from = h.has('from') ? +h.get('from') : null;
+    view.to = h.has('to') ? +h.get('to') : null;
+  }
+
+  function writeHash() {
+    const h = new URLSearchParams();
+    if (view.host) h.set('i', view.host + '|' + view.instance);
+    if (view.from != null) h.set('from', view.from);
+    if (view.to != null) h.set('to', view.to);
+    history.replaceState(null, '', '#' + h.toString());
+  }
+
+  async function loadInstances() {
+    const instances = await api('/api/instances');
+    instances.sort((a, b) => (a.host + a.instance).localeCompare(b.host + b.instance));
+    const body = $('#instances tbody');
+    body.replaceChildren();
+    let firing = 0;
+    for (const i of instances) {
+      const p = i.latest || {};
+      const row = document.createElement('tr');
+      row.dataset.key = i.host + '|' + i.instance;
+      if (p.reachable === false) row.classList.add('unreachable');
+      if (i.host === view.host && i.instance === view.instance) row.classList.add('selected');
+      row.append(text('td', i.instance + (i.host ? ' @ ' + i.host : '')), text('td', mb(p.usedMemory)),
+        text('td', mb(p.physical)), text('td', mb(p.limit)), text('td', mb(i.headroom)));
+      const alerts = document.createElement('td');
+      for (const a of i.firing) alerts.append(text('span', a.type, 'badge ' + a.severity));
+      firing += i.firing.length;
+      row.append(alerts);
+      row.addEventListener('click', () => select(i.host, i.instance, null, null));
+      body.append(row);
+    }
+    $('#summary').textContent = instances.length + ' instance(s), ' + firing + ' alert(s) firing';
+    if (!view.host && instances.length) select(instances[0].host, instances[0].instance, view.from, view.to);
+  }
+
+  async function loadIncidents() {
+    const incidents = await api('/api/incidents');
+    incidents.sort((a, b) => b.timestampMs - a.timestampMs);
+    const list = $('#incidents');
+    list.replaceChildren();
+    for (const k of incidents) {
+      const who = k.instance ? k.instance + ' @ ' + k.host : 'unmatched process @ ' + k.host;
+      const item = text('li', time(k.timestampMs) + ': ' + who + ' (' + (k.kill.role || 'process') + ' pid '
+        + k.kill.victimPid + ', ' + k.alerts.length + ' alert event(s) around it)');
+      if (k.instance) item.addEventListener('click', () => select(k.host, k.instance, k.fromMs, k.toMs));
+      list.append(item);
+    }
+    if (!incidents.length) list.append(text('li', 'none in the retained history', 'none'));
+  }
+
+  function select(host, instance, from, to) {
+    view.host = host;
+    view.instance = instance;
+    view.from = from;
+    view.to = to;
+    writeHash();
+    document.querySelectorAll('#instances tbody tr').forEach((r) =>
+      r.classList.toggle('selected', r.dataset.key === host + '|' + instance));
+    loadTimeline().catch(failed);
+  }
+
+  async function loadTimeline() {
+    if (!view.host) return;
+    const to = view.to != null ? view.to : Date.now();
+    const from = view.from != null ? view.from : to - view.span * 1000;
+    const t = await api('/api/instances/' + encodeURIComponent(view.instance) + '/timeline?host='
+      + encodeURIComponent(view.host) + '&from=' + from + '&to=' + to);
+    $('#timeline-title').textContent = 'Timeline of ' + t.instance + ' @ ' + t.host;
+    draw(t);
+  }
+
+  /** Consecutive points with a fork in progress, as [start, end] in seconds. */
+  function forkWindows(points) {
+    const windows = [];
+    let start = null;
+    points.forEach((p, i) => {
+      const s = p.timestampMs / 1000;
+      if (p.forking && start == null) start = s;
+      if (!p.forking && start != null) { windows.push([start, s]); start = null; }
+      if (i === points.length - 1 && start != null) windows.push([start, s]);
+    });
+    return windows;
+  }
+
+  function draw(t) {
+    const points = t.points;
+    const xs = points.map((p) => p.timestampMs / 1000);
+    const pick = (f) => points.map((p) => (p[f] == null ? null : p[f]));
+    const forks = forkWindows(points);
+    // The kernel judges a cgroup's processes by the cgroup's limit: when there is one, that is the
+    // line to show (the host's RAM, the fallback before the first kernel view, would flatten the chart).
+    const hasCgroup = points.some((p) => p.cgroupLimit != null);
+    const limits = hasCgroup ? pick('cgroupLimit') : pick('limit');
+    const marks = [...t.kills.map((k) => k.timestampMs / 1000), ...t.alerts.map((a) => a.eventTimeMs / 1000)];
+    const all = xs.concat(marks);
+    const lo = all.length ? Math.min(...all) : t.fromMs / 1000;
+    const hi = all.length ? Math.max(...all) : t.toMs / 1000;
+    const pad = Math.max(5, (hi - lo) * 0.03);
+    const host = $('#chart');
+    if (chart) chart.destroy();
+    host.replaceChildren();
+    const opts = {
+      width: Math.max(400, host.clientWidth),
+      height: 420,
+      scales: { x: { time: true, range: () => [lo - pad, hi + pad] } },
+      axes: [{}, { size: 80, values: (u, vals) => vals.map(mb) }],
+      series: [
+        {},
+        { label: 'used_memory (logical)', stroke: '#1e88e5', width: 2, value: (u, v) => mb(v) },
+        { label: 'Redis RSS', stroke: '#8e24aa', width: 1, value: (u, v) => mb(v) },
+        { label: 'physical (cgroup anon / RSS)', stroke: '#e53935', width: 2, value: (u, v) => mb(v) },
+        { label: 'cgroup usage', stroke: '#fb8c00', width: 1, dash: [4, 3], value: (u, v) => mb(v) },
+        { label: hasCgroup ? 'cgroup limit' : 'limit (host RAM)', stroke: '#212121', width: 2, dash: [10, 5], value: (u, v) => mb(v) },
+      ],
+      hooks: {
+        drawClear: [(u) => {
+          const ctx = u.ctx;
+          ctx.save();
+          ctx.fillStyle = 'rgba(255, 167, 38, 0.22)';
+          for (const [a, b] of forks) {
+            const x0 = u.valToPos(a, 'x', true);
+            const x1 = Math.max(u.valToPos(b, 'x', true), x0 + 2);
+            ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
+          }
+          ctx.restore();
+        }],
+        draw: [(u) => placeMarkers(u, t)],
+      },
+    };
+    chart = new uPlot(opts, [xs, pick('usedMemory'), pick('usedMemoryRss'), pick('physical'), pick('cgroupUsage'),
+      limits], host);
+    // handles for people debugging the page (and the browser test): the chart and its fork windows
+    window.oomwatch = { chart, forks };
+    host.dataset.points = String(points.length);
+    host.dataset.forkWindows = String(forks.length);
+    host.dataset.kills = String(t.kills.length);
+    host.dataset.alerts = String(t.alerts.length);
+    listEvents(t);
+    document.body.dataset.state = 'ready';
+    status('updated ' + new Date().toLocaleTimeString());
+  }
+
+  /** Kills and alerts as elements over the plot, so each has a tooltip and can be found and clicked. */
+  function placeMarkers(u, t) {
+    u.over.querySelectorAll('.marker').forEach((m) => m.remove());
+    const put = (ms, cls, title) => {
+      const left = u.valToPos(ms / 1000, 'x');
+      const m = document.createElement('div');
+      m.className = 'marker ' + cls;
+      m.style.left = left + 'px';
+      m.title = title;
+      u.over.append(m);
+    };
+    for (const k of t.kills) {
+      put(k.timestampMs, 'kill', 'kernel OOM kill at ' + time(k.timestampMs) + ': ' + (k.victimComm || 'process')
+        + ' pid ' + k.victimPid + (k.role ? ' (' + k.role + ')' : ''));
+    }
+    for (const a of t.alerts) {
+      put(a.eventTimeMs, 'alert ' + a.severity + ' ' + a.status, a.status + ' ' + a.type + ': ' + a.summary);
+    }
+  }
+
+  function listEvents(t) {
+    const list = $('#events');
+    list.replaceChildren();
+    const events = [
+      ...t.kills.map((k) => ({ ms: k.timestampMs, line: 'KERNEL OOM KILL of pid ' + k.victimPid + ' (' + (k.role || '?') + ')' })),
+      ...t.alerts.map((a) => ({ ms: a.eventTimeMs, line: a.status + ' ' + a.severity + ' ' + a.type + ': ' + a.summary })),
+    ].sort((a, b) => a.ms - b.ms);
+    for (const e of events) list.append(text('li', time(e.ms) + '  ' + e.line));
+  }
+
+  function failed(e) {
+    status((e && e.message) || String(e));
+    if (e && e.retry) setTimeout(refresh, e.retry * 1000);
+  }
+
+  async function refresh() {
+    try {
+      await loadInstances();
+      await loadIncidents();
+      if (view.to == null) await loadTimeline();
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  document.querySelectorAll('#spans button').forEach((b) => b.addEventListener('click', () => {
+    view.span = +b.dataset.span;
+    view.from = null;
+    view.to = null;
+    writeHash();
+    document.querySelectorAll('#spans button').forEach((x) => x.classList.toggle('active', x === b));
+    loadTimeline().catch(failed);
+  }));
+  window.addEventListener('resize', () => { if (chart) chart.setSize({ width: $('#chart').clientWidth, height: 420 }); });
+
+  readHash();
+  refresh().then(() => { if (view.to != null) loadTimeline().catch(failed); });
+  setInterval(refresh, 5000);
+})();
