@@ -30,6 +30,17 @@ class KernelTextTest {
   }
 
   @Test
+  void keyValueLinesThatDoNotParseAreSkippedNotGuessed() {
+    final Map<String, Long> n = KeyValueText.numbers(
+        "VmRSS:\t  1234 kB\r\nnr_free 12\nneg -3\nrun 12abc\nbig 99999999999999999999\nName:\tredis\n:5\n"
+            + "Kb 7 kBx\nlast 55");
+    assertThat(n).containsEntry("VmRSS", 1234L * 1024).containsEntry("nr_free", 12L).containsEntry("neg", -3L)
+        .containsEntry("Kb", 7L)
+        .doesNotContainKeys("run", "big", "Name", "last");
+    assertThat(n).hasSize(4);
+  }
+
+  @Test
   void thpPsiAndTheCgroupLineOfAHybridHost() {
     assertThat(KeyValueText.selected(Fixtures.text("proc/6.18-captured/thp-enabled"))).isEqualTo("madvise");
     assertThat(KeyValueText.selected(Fixtures.text("proc/6.18-captured/thp-defrag"))).isEqualTo("madvise");
