@@ -1,5 +1,7 @@
 package dev.oomwatch.cli;
 
+import dev.oomwatch.archive.ArchiveConfig;
+import dev.oomwatch.archive.Archiver;
 import dev.oomwatch.broker.EmbeddedKafka;
 import dev.oomwatch.collector.Collector;
 import dev.oomwatch.collector.CollectorConfig;
@@ -52,6 +54,9 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print alerts as one JSON object a line.")
   boolean json;
 
+  @Option(names = "--no-archive", description = "Do not keep the Parquet archive (in --data/archive; query it with `sql`).")
+  boolean noArchive;
+
   @Override
   public Integer call() throws Exception {
     final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -69,6 +74,7 @@ public final class LocalCommand implements Callable<Integer> {
       flags.put(CollectorConfig.REDIS_URIS, String.join(",", redis));
     }
     flags.putIfAbsent(StreamsAppConfig.STATE_DIR, data.resolve("streams").toString());
+    flags.putIfAbsent("archive.dir", data.resolve("archive").toString());
     final Settings loaded = config.load(flags);
     // One broker, one machine: one partition per topic unless told otherwise.
     final Settings settings = loaded.with(Map.of(TopicPlan.PARTITIONS, loaded.get(TopicPlan.PARTITIONS, "1")));
@@ -78,9 +84,12 @@ public final class LocalCommand implements Callable<Integer> {
     running.push(streams);
     final Collector collector = Collector.start(CollectorConfig.from(settings));
     running.push(collector);
-    LOG.info("oomwatch is running: broker {}, watching {}; timeline page {}. Ctrl-C stops it.",
+    if (!noArchive) {
+      running.push(Archiver.start(ArchiveConfig.from(settings)));
+    }
+    LOG.info("oomwatch is running: broker {}, watching {}; timeline page {}; archive {}. Ctrl-C stops it.",
         kafka.bootstrapServers(), redis.isEmpty() ? "no Redis (add --redis URI)" : redis.size() + " Redis instance(s)",
-        streams.http().map(h -> h.url()).orElse("off"));
+        streams.http().map(h -> h.url()).orElse("off"), noArchive ? "off" : data.resolve("archive"));
 
     final Thread printer = new Thread(() -> TopicPrinter.print(kafkaSettings, Topic.ALERTS, false, 0, null,
         record -> json ? RecordJson.toJsonLine(record) : AlertLine.format((Alert) record), System.out),

@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         LocalCommand.class,
         dev.oomwatch.collector.CollectorCommand.class,
         dev.oomwatch.streams.StreamsCommand.class,
+        dev.oomwatch.archive.ArchiveCommand.class,
+        dev.oomwatch.sql.SqlCommand.class,
         AlertsCommand.class,
         TailCommand.class,
         CommandLine.HelpCommand.class})

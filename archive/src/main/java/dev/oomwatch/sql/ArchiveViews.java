@@ -1,0 +1,78 @@
+package dev.oomwatch.sql;
+
+import dev.oomwatch.archive.ArchiveLayout;
+import dev.oomwatch.archive.ArchiveType;
+import dev.oomwatch.archive.AvroColumns;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * An in-process DuckDB over the archive with ready views: one per type ({@code redis_samples},
+ * {@code host_samples}, {@code kernel_events}, {@code alerts}; the Avro fields, {@code date},
+ * {@code hour} and the Kafka partition and offset) and {@code instance_memory}, each Redis sample
+ * beside the kernel's figures for the same instance at that time.
+ */
+public final class ArchiveViews {
+  /**
+   * Each reachable Redis sample joined as-of with its host's latest kernel sample at most 2 s older
+   * (the streams-app's join tolerance), its server process picked by pid and its fork child by
+   * parent. physical is what the kernel judges: the cgroup's anonymous memory, else server + child RSS.
+   */
+  static final String INSTANCE_MEMORY = """
+      CREATE VIEW instance_memory AS
+      WITH joined AS (
+        SELECT r.*, h.timestampMs AS kernel_ts, h.processes, h.memTotal AS host_mem_total
+        FROM (SELECT * FROM redis_samples WHERE reachable) r
+        ASOF LEFT JOIN host_samples h ON r.host = h.host AND r.timestampMs >= h.timestampMs
+      ), picked AS (
+        SELECT *,
+          CASE WHEN kernel_ts >= timestampMs - 2000
+            THEN list_filter(processes, lambda p: p.pid = processId)[1] END AS srv,
+          CASE WHEN kernel_ts >= timestampMs - 2000
+            THEN list_filter(processes, lambda p: p.serverPid = processId AND p.role = 'FORK_CHILD')[1] END AS child
+        FROM joined
+      )
+      SELECT host, instance, timestampMs AS ts_ms, make_timestamp(timestampMs * 1000) AS ts, date, hour,
+        runId AS run_id, processId AS pid,
+        usedMemory AS used_memory, usedMemoryRss AS used_memory_rss, usedMemoryDataset AS used_memory_dataset,
+        maxmemory, memFragmentationRatio AS fragmentation_ratio,
+        coalesce(rdbBgsaveInProgress, false) OR coalesce(aofRewriteInProgress, false)
+          OR coalesce(moduleForkInProgress, false) OR child.pid IS NOT NULL AS forking,
+        rdbLastCowSize AS rdb_last_cow_size, aofLastCowSize AS aof_last_cow_size,
+        srv.vmRss AS server_rss, child.pid AS child_pid, child.vmRss AS child_rss,
+        srv.cgroup.path AS cgroup, srv.cgroup.usage AS cgroup_usage, srv.cgroup.anon AS cgroup_anon,
+        srv.cgroup."limit" AS cgroup_limit,
+        coalesce(srv.cgroup.anon, srv.cgroup.usage, srv.vmRss + coalesce(child.vmRss, 0), usedMemoryRss) AS physical,
+        coalesce(srv.cgroup."limit", host_mem_total, totalSystemMemory) AS limit_bytes
+      FROM picked
+      """;
+
+  private ArchiveViews() {}
+
+  /** A connection with every view defined; types with no file yet are empty views of the right columns. */
+  public static Connection open(final Path root) throws SQLException {
+    final Connection db = DriverManager.getConnection("jdbc:duckdb:");
+    final ArchiveLayout layout = new ArchiveLayout(root);
+    try (Statement s = db.createStatement()) {
+      for (final ArchiveType type : ArchiveType.values()) {
+        s.execute("CREATE VIEW " + type.table() + " AS " + source(layout, type));
+      }
+      s.execute(INSTANCE_MEMORY);
+    }
+    return db;
+  }
+
+  private static String source(final ArchiveLayout layout, final ArchiveType type) {
+    final Path dir = layout.typeDir(type);
+    if (layout.parts(type).isEmpty() || !Files.isDirectory(dir)) {
+      return "SELECT *, CAST(NULL AS DATE) AS date, CAST(NULL AS BIGINT) AS hour FROM ("
+          + AvroColumns.emptySelect(type.schema()) + ")";
+    }
+    final String glob = dir.toAbsolutePath() + "/*/*/*.parquet";
+    return "SELECT * FROM read_parquet('" + glob.replace("'", "''") + "', hive_partitioning = true, union_by_name = true)";
+  }
+}

@@ -1,0 +1,49 @@
+package dev.oomwatch.sql;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "sql", mixinStandardHelpOptions = true,
+    description = {"Run SQL over the archive (DuckDB, in-process). Views: redis_samples, host_samples,",
+        "kernel_events, alerts, and instance_memory (Redis and kernel figures per instance and time)."})
+public final class SqlCommand implements Callable<Integer> {
+  @Option(names = "--archive", paramLabel = "DIR", defaultValue = "data/archive",
+      description = "The archive's folder. Default: ${DEFAULT-VALUE}.")
+  Path archive;
+
+  @Option(names = "--format", defaultValue = "table", paramLabel = "table|csv|json",
+      description = "Output: an aligned table, CSV, or JSON (one object a line). Default: ${DEFAULT-VALUE}.")
+  String format;
+
+  @Parameters(index = "0", paramLabel = "QUERY", description = "The SQL, quoted as one argument.")
+  String query;
+
+  @Override
+  public Integer call() {
+    final ResultFormat output;
+    try {
+      output = ResultFormat.valueOf(format.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      System.err.println("oomwatch sql: --format is table, csv or json, not " + format);
+      return 2;
+    }
+    try (Connection db = ArchiveViews.open(archive); Statement s = db.createStatement()) {
+      if (s.execute(query)) {
+        try (ResultSet rs = s.getResultSet()) {
+          output.print(rs, System.out);
+        }
+      }
+      return 0;
+    } catch (SQLException e) {
+      System.err.println("oomwatch sql: " + e.getMessage());
+      return 1;
+    }
+  }
+}
