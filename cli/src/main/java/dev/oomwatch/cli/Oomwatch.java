@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         dev.oomwatch.streams.StreamsCommand.class,
         dev.oomwatch.archive.ArchiveCommand.class,
         dev.oomwatch.sql.SqlCommand.class,
+        dev.oomwatch.bench.BenchCommand.class,
         AlertsCommand.class,
         TailCommand.class,
         CommandLine.HelpCommand.class})

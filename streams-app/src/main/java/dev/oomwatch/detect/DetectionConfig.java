@@ -72,7 +72,8 @@ public record DetectionConfig(
         s.getDuration("detect.stale.after", Duration.ofMinutes(2)),
         // guide: on persistent instances treat 50% of available RAM as the ceiling for used_memory
         s.getDouble("detect.persistent.data.ceiling", 0.5),
-        // snapshots kept per instance for baselines: 2 minutes at 1 Hz
-        s.getInt("detect.history", 120));
+        // snapshots kept in the instance's state (the timeline store keeps the history): the state is
+        // read and written on every record, so it stays small; the fork baseline is kept by itself
+        s.getInt("detect.history", 2));
   }
 }

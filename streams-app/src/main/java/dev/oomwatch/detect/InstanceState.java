@@ -14,6 +14,8 @@ public final class InstanceState {
   public InstanceSnapshot lastRedis;
   public Long forkStartMs;
   public Long forkBaseline;
+  /** Physical memory of the latest reachable snapshot taken while nothing was forked: the next fork's baseline. */
+  public Long lastQuietPhysical;
   public Long lastForkDurationMs;
   public Long lastForkPeak;
   public List<RestartRecord> restarts = new ArrayList<>();

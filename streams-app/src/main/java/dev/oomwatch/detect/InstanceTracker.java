@@ -76,7 +76,7 @@ public final class InstanceTracker {
     if (now.forking()) {
       if (state.forkStartMs == null) {
         state.forkStartMs = now.timestampMs();
-        state.forkBaseline = baseline(state.recent, now);
+        state.forkBaseline = baseline(state, now);
         state.lastForkPeak = now.physical();
       } else if (now.physical() != null) {
         state.lastForkPeak = state.lastForkPeak == null ? now.physical() : Math.max(state.lastForkPeak, now.physical());
@@ -88,12 +88,9 @@ public final class InstanceTracker {
   }
 
   /** Physical memory just before the fork: the latest snapshot that was not forking. */
-  private static Long baseline(final List<InstanceSnapshot> recent, final InstanceSnapshot now) {
-    for (int i = recent.size() - 1; i >= 0; i--) {
-      final InstanceSnapshot s = recent.get(i);
-      if (s.reachable() && !s.forking() && s.physical() != null) {
-        return s.physical();
-      }
+  private static Long baseline(final InstanceState state, final InstanceSnapshot now) {
+    if (state.lastQuietPhysical != null) {
+      return state.lastQuietPhysical;
     }
     // First sight is mid-fork: the server's own RSS (without the child) is the best baseline left.
     return now.serverRss() != null ? now.serverRss() : now.usedMemoryRss();
@@ -120,6 +117,9 @@ public final class InstanceTracker {
   }
 
   private static void append(final InstanceState state, final InstanceSnapshot now, final DetectionConfig config) {
+    if (now.reachable() && !now.forking() && now.physical() != null) {
+      state.lastQuietPhysical = now.physical();
+    }
     state.recent.add(now);
     while (state.recent.size() > config.history()) {
       state.recent.remove(0);

@@ -10,7 +10,10 @@ import java.util.List;
  * it is used when none came before (out-of-order arrival).
  */
 public record HostWindow(List<KernelView> views, Long unattributedKillMs, String unattributedKill) {
-  public static final int CAPACITY = 64;
+  /** The join looks 2 s either way: 16 views cover that even at the 50 ms fork watch's bursts. */
+  public static final int CAPACITY = 16;
+  /** Twice the default join tolerance: a view older than this relative to the newest is never joined. */
+  public static final long KEEP_MS = 5_000;
 
   public static HostWindow empty() {
     return new HostWindow(List.of(), null, null);
@@ -25,7 +28,9 @@ public record HostWindow(List<KernelView> views, Long unattributedKillMs, String
     final List<KernelView> next = new ArrayList<>(views);
     next.add(view);
     next.sort(Comparator.comparingLong(KernelView::timestampMs));
-    while (next.size() > CAPACITY) {
+    // Views older than the join can reach are dead weight written back on every host sample.
+    final long horizon = next.get(next.size() - 1).timestampMs() - KEEP_MS;
+    while (next.size() > CAPACITY || (next.size() > 2 && next.get(0).timestampMs() < horizon)) {
       next.remove(0);
     }
     return new HostWindow(List.copyOf(next), unattributedKillMs, unattributedKill);

@@ -64,9 +64,26 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   private final List<Detector> detectors = Detectors.all();
   private final List<HostDetector> hostDetectors = HostSettingsDetectors.all();
   private ProcessorContext<String, Alert> context;
-  private KeyValueStore<String, HostWindow> hosts;
-  private KeyValueStore<String, InstanceState> instances;
+  /** Per task: hosts of one partition. Sized for thousands of hosts per partition. */
+  private static final int CACHE = 8192;
+
+  private CachedStore<HostWindow> hosts;
+  private CachedStore<InstanceState> instances;
   private KeyValueStore<String, LiveAlert> alerts;
+  /** Live alerts by their prefix (host|instance|), as in the store: read on every step. */
+  private final Map<String, Map<AlertType, LiveAlert>> liveCache = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(final Map.Entry<String, Map<AlertType, LiveAlert>> eldest) {
+      return size() > CACHE;
+    }
+  };
+  /** The instance keys of each host, so a host sample does not scan the store for them. */
+  private final Map<String, Set<String>> hostInstances = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(final Map.Entry<String, Set<String>> eldest) {
+      return size() > CACHE;
+    }
+  };
   private HistoryRecorder history;
 
   DetectProcessor(final DetectionConfig config, final HistoryConfig historyConfig) {
@@ -77,10 +94,12 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   @Override
   public void init(final ProcessorContext<String, Alert> context) {
     this.context = context;
-    this.hosts = context.getStateStore(OomwatchTopology.HOST_WINDOWS);
-    this.instances = context.getStateStore(OomwatchTopology.INSTANCES);
+    this.hosts = new CachedStore<>(context.getStateStore(OomwatchTopology.HOST_WINDOWS), CACHE);
+    this.instances = new CachedStore<>(context.getStateStore(OomwatchTopology.INSTANCES), CACHE);
     this.alerts = context.getStateStore(OomwatchTopology.LIVE_ALERTS);
     this.history = new HistoryRecorder(historyConfig, context);
+    liveCache.clear();
+    hostInstances.clear();
     context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, this::resolveStale);
     context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, history::prune);
   }
@@ -103,8 +122,12 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     final HostWindow window = hosts.get(sample.getHost());
     final KernelView view = window == null ? null : window.asOf(sample.getTimestampMs(), config.joinTolerance().toMillis());
     final InstanceSnapshot snapshot = SnapshotBuilder.build(sample, view);
-    judge(state, snapshot, snapshot.reachable() ? allTypes() : EVENT_TYPES, recordTs);
+    judge(state, snapshot, snapshot.reachable() ? allTypes() : EVENT_TYPES, recordTs, true);
     instances.put(key, state);
+    final Set<String> known = hostInstances.get(sample.getHost());
+    if (known != null) {
+      known.add(key);
+    }
   }
 
   private void onHost(final HostSample sample, final long recordTs) {
@@ -121,7 +144,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       if (state.lastRedis == null || latest == null || !latest.reachable() || view.timestampMs() <= latest.timestampMs()) {
         continue;
       }
-      judge(state, SnapshotBuilder.withKernel(state.lastRedis, view, view.timestampMs()), allTypes(), recordTs);
+      judge(state, SnapshotBuilder.withKernel(state.lastRedis, view, view.timestampMs()), allTypes(), recordTs, false);
       instances.put(e.getKey(), state);
     }
   }
@@ -159,9 +182,14 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     instances.put(key, state);
   }
 
-  private void judge(final InstanceState state, final InstanceSnapshot snapshot, final Set<AlertType> types, final long recordTs) {
+  private void judge(final InstanceState state, final InstanceSnapshot snapshot, final Set<AlertType> types,
+      final long recordTs, final boolean fromRedis) {
     InstanceTracker.observe(state, snapshot, config);
-    history.snapshot(snapshot);
+    // A Redis sample's snapshot already carries the kernel view of its time: the timeline takes
+    // those, plus the kernel's own looks while a fork runs (its 200 ms detail), not every host sample.
+    if (fromRedis || snapshot.forking()) {
+      history.snapshot(snapshot);
+    }
     final List<Finding> findings = new ArrayList<>();
     for (final Detector detector : detectors) {
       if (types.contains(detector.type())) {
@@ -197,7 +225,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   private void resolveStale(final long wallClockMs) {
     final long stale = config.staleAfter().toMillis();
     final List<KeyValue<String, InstanceState>> silent = new ArrayList<>();
-    try (KeyValueIterator<String, InstanceState> it = instances.all()) {
+    try (KeyValueIterator<String, InstanceState> it = instances.store().all()) {
       while (it.hasNext()) {
         final KeyValue<String, InstanceState> kv = it.next();
         if (wallClockMs - kv.value.lastSeenMs > stale) {
@@ -211,7 +239,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       resolveAll(host, instance, "no samples for " + stale / 1000 + " s", wallClockMs);
     }
     final List<String> silentHosts = new ArrayList<>();
-    try (KeyValueIterator<String, HostWindow> it = hosts.all()) {
+    try (KeyValueIterator<String, HostWindow> it = hosts.store().all()) {
       while (it.hasNext()) {
         final KeyValue<String, HostWindow> kv = it.next();
         final KernelView latest = kv.value.latest();
@@ -252,15 +280,23 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     }
   }
 
+  /** A copy the caller may change (the lifecycle does); {@link #saveLive} writes it back. */
   private Map<AlertType, LiveAlert> liveAlerts(final String host, final String instance) {
-    final Map<AlertType, LiveAlert> live = new EnumMap<>(AlertType.class);
-    try (KeyValueIterator<String, LiveAlert> it = alerts.prefixScan(alertPrefix(host, instance), KEYS)) {
-      while (it.hasNext()) {
-        final LiveAlert alert = it.next().value;
-        live.put(alert.type(), alert);
+    final String prefix = alertPrefix(host, instance);
+    Map<AlertType, LiveAlert> live = liveCache.get(prefix);
+    if (live == null) {
+      live = new EnumMap<>(AlertType.class);
+      try (KeyValueIterator<String, LiveAlert> it = alerts.prefixScan(prefix, KEYS)) {
+        while (it.hasNext()) {
+          final LiveAlert alert = it.next().value;
+          live.put(alert.type(), alert);
+        }
       }
+      liveCache.put(prefix, live);
     }
-    return live;
+    final Map<AlertType, LiveAlert> copy = new EnumMap<>(AlertType.class);
+    copy.putAll(live);
+    return copy;
   }
 
   private void saveLive(final String host, final String instance, final Map<AlertType, LiveAlert> before,
@@ -275,16 +311,30 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
         alerts.put(alertKey(host, instance, type), alert);
       }
     });
+    final Map<AlertType, LiveAlert> cached = new EnumMap<>(AlertType.class);
+    cached.putAll(after);
+    liveCache.put(alertPrefix(host, instance), cached);
   }
 
   private Map<String, InstanceState> instancesOf(final String host) {
     final Map<String, InstanceState> map = new LinkedHashMap<>();
-    try (KeyValueIterator<String, InstanceState> it = instances.prefixScan(host + "|", KEYS)) {
+    final Set<String> known = hostInstances.get(host);
+    if (known != null) {
+      for (final String key : known) {
+        final InstanceState state = instances.get(key);
+        if (state != null) {
+          map.put(key, state);
+        }
+      }
+      return map;
+    }
+    try (KeyValueIterator<String, InstanceState> it = instances.store().prefixScan(host + "|", KEYS)) {
       while (it.hasNext()) {
         final KeyValue<String, InstanceState> kv = it.next();
         map.put(kv.key, kv.value);
       }
     }
+    hostInstances.put(host, new java.util.LinkedHashSet<>(map.keySet()));
     return map;
   }
 

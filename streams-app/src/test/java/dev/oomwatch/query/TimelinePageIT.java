@@ -47,7 +47,9 @@ class TimelinePageIT {
           d.navigate().refresh();
           new WebDriverWait(d, Duration.ofSeconds(10)).until(x -> "ready".equals(
               x.findElement(By.tagName("body")).getAttribute("data-state")) || hasError(x));
-          return "1".equals(d.findElement(By.id("chart")).getAttribute("data-kills"));
+          // every host processed (the page lists them all) and the kill on the chart
+          return "1".equals(d.findElement(By.id("chart")).getAttribute("data-kills"))
+              && d.findElements(By.cssSelector("#instances tbody tr")).size() == cluster.hosts.size();
         });
 
         final WebElement chart = browser.findElement(By.id("chart"));

@@ -1,0 +1,358 @@
+package dev.oomwatch.bench;
+
+import dev.oomwatch.broker.EmbeddedKafka;
+import dev.oomwatch.config.Durations;
+import dev.oomwatch.config.KafkaSettings;
+import dev.oomwatch.config.Settings;
+import dev.oomwatch.schema.Alert;
+import dev.oomwatch.schema.AlertStatus;
+import dev.oomwatch.schema.AlertType;
+import dev.oomwatch.streams.OomwatchTopology;
+import dev.oomwatch.streams.StreamsAppConfig;
+import dev.oomwatch.topics.Topic;
+import dev.oomwatch.topics.TopicPlan;
+import dev.oomwatch.topics.TopicProvisioner;
+import dev.oomwatch.topics.TopicSpec;
+import dev.oomwatch.wire.AvroSerde;
+import dev.oomwatch.wire.Serdes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The load generator and both measurements. Throughput: a backlog of the simulated fleet's records
+ * is drained once by a pass-through topology and once by the real one (same data, same settings,
+ * EOS and 100 ms commits), each timed from RUNNING to zero lag. Latency: the real topology at the
+ * fleet's live rate, every alert's arrival at a consumer minus the produce time of its cause.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"Benchmark the streams-app on a simulated fleet: sustained throughput against a pass-through",
+        "on the same data, and end-to-end alert latency at a fixed rate. The last line is machine-readable."})
+public final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--hosts", defaultValue = "5000", description = "Simulated hosts. Default: ${DEFAULT-VALUE}.")
+  int hosts;
+
+  @Option(names = "--instances", defaultValue = "1", description = "Redis instances per host. Default: ${DEFAULT-VALUE}.")
+  int instances;
+
+  @Option(names = "--duration", defaultValue = "60s",
+      description = "Seconds of load in the backlog, and length of the live run. Default: ${DEFAULT-VALUE}.")
+  String durationText;
+  private Duration duration;
+
+  @Option(names = "--rate", paramLabel = "REC/S",
+      description = "Fixed live load in records/s (sets the hosts). Default: the fleet at 1 Hz.")
+  Integer rate;
+
+  @Option(names = "--max", description = "Only find the highest sustained rate (the backlog drains); no live run.")
+  boolean max;
+
+  @Option(names = "--partitions", defaultValue = "4", description = "Partitions per topic. Default: ${DEFAULT-VALUE}.")
+  int partitions;
+
+  @Option(names = "--forks-per-hour", defaultValue = "6", description = "BGSAVEs per instance per hour. Default: ${DEFAULT-VALUE}.")
+  double forksPerHour;
+
+  @Option(names = "--kills-per-hour", defaultValue = "0.5", description = "OOM kills per instance per hour. Default: ${DEFAULT-VALUE}.")
+  double killsPerHour;
+
+  @Option(names = "--threads", defaultValue = "1", description = "Stream threads of each topology. Default: ${DEFAULT-VALUE}.")
+  int threads;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "A streams-app setting for both topologies (e.g. streams.commit.interval=1s). Repeatable.")
+  Map<String, String> extra = new HashMap<>();
+
+  @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "An existing broker (default: an in-process one).")
+  String bootstrap;
+
+  private final String run = Long.toString(System.currentTimeMillis(), 36);
+
+  @Override
+  public Integer call() throws Exception {
+    duration = Durations.parse(durationText);
+    if (rate != null) {
+      hosts = Math.max(1, rate / (instances + 1));
+    }
+    final Path dir = Files.createTempDirectory("oomwatch-bench");
+    final EmbeddedKafka broker = bootstrap == null ? EmbeddedKafka.start(dir.resolve("kafka"), EmbeddedKafka.freePort()) : null;
+    final String servers = broker == null ? bootstrap : broker.bootstrapServers();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
+      final int seconds = (int) Math.max(1, duration.toSeconds());
+      final LoadModel model = new LoadModel(hosts, instances, forksPerHour, killsPerHour, 42);
+      System.out.printf("bench: %,d hosts x %d instance(s), %d partitions, broker %s; %d cores, java %s%n",
+          hosts, instances, partitions, broker == null ? servers : "in-process", Runtime.getRuntime().availableProcessors(),
+          Runtime.version());
+
+      final String backlog = "bench-" + run + "-backlog.";
+      provision(admin, servers, backlog, true);
+      final long t0 = System.currentTimeMillis() - seconds * 1000L;
+      long produced = 0;
+      try (KafkaProducer<String, byte[]> producer = producer(servers)) {
+        for (int s = 0; s < seconds; s++) {
+          produced += send(producer, backlog, model.second(t0 + s * 1000L).records());
+        }
+        producer.flush();
+      }
+      System.out.printf("backlog: %d s of load = %,d records%n", seconds, produced);
+      final List<TopicPartition> inputs = inputs(backlog);
+      final Drain pass = drain(admin, servers, dir, backlog, inputs, produced, passThrough(backlog), "pass");
+      final Drain real = drain(admin, servers, dir, backlog, inputs, produced, null, "detect");
+      System.out.printf("pass-through: %,.0f rec/s (%.1f s), %.2f cores, heap max %d MB%n",
+          pass.rate(), pass.seconds(), pass.cores(), pass.heapMb());
+      System.out.printf("streams-app:  %,.0f rec/s (%.1f s), %.2f cores, heap max %d MB%n",
+          real.rate(), real.seconds(), real.cores(), real.heapMb());
+
+      double p50 = Double.NaN;
+      double p99 = Double.NaN;
+      if (!max) {
+        final Live live = live(admin, servers, dir, model, seconds);
+        p50 = live.percentile(50);
+        p99 = live.percentile(99);
+        System.out.printf("live: %,d rec/s offered, %,.0f rec/s produced for %d s, %.2f cores, heap max %d MB; "
+                + "lag max %,d records, %,d at the end%n", model.recordsPerSecond(), live.producedRate, seconds,
+            live.cores, live.heapMb, live.maxLag, live.endLag);
+        System.out.printf("alert latency (cause produced -> alert consumed): %d alerts, p50 %.0f ms, p99 %.0f ms, "
+            + "max %.0f ms; kills: %d, p50 %.0f ms, p99 %.0f ms%n", live.all.size(), p50, p99, live.percentile(100),
+            live.kills.size(), Live.percentile(live.kills, 50), Live.percentile(live.kills, 99));
+      }
+      System.out.printf("throughput=%.0f passthrough=%.0f ratio=%.2f p50_ms=%.0f p99_ms=%.0f%n",
+          real.rate(), pass.rate(), real.rate() / pass.rate(), p50, p99);
+      return 0;
+    } finally {
+      if (broker != null) {
+        broker.close();
+      }
+    }
+  }
+
+  record Drain(double rate, double seconds, double cores, long heapMb) {}
+
+  /** Runs one topology over the backlog from the start; timed from RUNNING until nothing is left to read. */
+  private Drain drain(final Admin admin, final String servers, final Path dir, final String prefix,
+      final List<TopicPartition> inputs, final long records, final Topology custom, final String name) throws Exception {
+    final String appId = "bench-" + run + "-" + name;
+    final StreamsAppConfig config = config(servers, dir, prefix, appId);
+    final Topology topology = custom != null ? custom
+        : OomwatchTopology.build(config.kafka(), config.detection(), config.history());
+    final Properties props = config.streamsProperties();
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    try (KafkaStreams streams = new KafkaStreams(topology, props)) {
+      streams.start();
+      awaitRunning(streams);
+      final Measured m = new Measured();
+      final Lag lag = new Lag(admin, inputs);
+      while (lag.of(appId) > 0) {
+        m.sample();
+        Thread.sleep(100);
+      }
+      final double seconds = m.seconds();
+      return new Drain(records / seconds, seconds, m.cores(), m.maxHeapMb());
+    }
+  }
+
+  private static final class Live {
+    final List<Double> all = Collections.synchronizedList(new ArrayList<>());
+    final List<Double> kills = Collections.synchronizedList(new ArrayList<>());
+    double producedRate;
+    double cores;
+    long heapMb;
+    long maxLag;
+    long endLag;
+
+    double percentile(final double p) {
+      return percentile(all, p);
+    }
+
+    static double percentile(final List<Double> values, final double p) {
+      final List<Double> sorted;
+      synchronized (values) {
+        sorted = new ArrayList<>(values);
+      }
+      if (sorted.isEmpty()) {
+        return Double.NaN;
+      }
+      Collections.sort(sorted);
+      return sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p / 100.0 * sorted.size()) - 1 < 0 ? 0
+          : Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+  }
+
+  /** The real topology, live: records produced at the fleet's rate, each second's at its second. */
+  private Live live(final Admin admin, final String servers, final Path dir, final LoadModel model, final int seconds)
+      throws Exception {
+    final String prefix = "bench-" + run + "-live.";
+    provision(admin, servers, prefix, false);
+    final String appId = "bench-" + run + "-live";
+    final StreamsAppConfig config = config(servers, dir, prefix, appId);
+    final Live live = new Live();
+    final AtomicBoolean reading = new AtomicBoolean(true);
+    final Thread consumer = new Thread(() -> consumeAlerts(servers, prefix, live, reading), "bench-alerts");
+    try (KafkaStreams streams = new KafkaStreams(
+        OomwatchTopology.build(config.kafka(), config.detection(), config.history()), config.streamsProperties())) {
+      streams.start();
+      awaitRunning(streams);
+      consumer.start();
+      final Lag lag = new Lag(admin, inputs(prefix));
+      final Measured m = new Measured();
+      long produced = 0;
+      try (KafkaProducer<String, byte[]> producer = producer(servers)) {
+        final long start = System.currentTimeMillis();
+        for (int s = 0; s < seconds; s++) {
+          final long due = start + s * 1000L;
+          Thread.sleep(Math.max(0, due - System.currentTimeMillis()));
+          // a second's records carry the time they are sent: the alert's eventTimeMs is its cause's
+          produced += send(producer, prefix, model.second(System.currentTimeMillis()).records());
+          m.sample();
+          if (s % 5 == 4) {
+            live.maxLag = Math.max(live.maxLag, lag.of(appId));
+          }
+        }
+        producer.flush();
+        live.producedRate = produced / m.seconds();
+      }
+      live.cores = m.cores();
+      live.heapMb = m.maxHeapMb();
+      live.endLag = lag.of(appId);
+      Thread.sleep(3_000); // the last alerts of the run
+    } finally {
+      reading.set(false);
+      consumer.join(10_000);
+    }
+    return live;
+  }
+
+  private static void consumeAlerts(final String servers, final String prefix, final Live live, final AtomicBoolean reading) {
+    final Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", servers);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-alerts-" + prefix);
+    final AvroSerde<Alert> serde = Serdes.alert();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(Topic.ALERTS.fullName(prefix)));
+      while (reading.get()) {
+        for (final ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+          final long now = System.currentTimeMillis();
+          final Alert alert = serde.decode(r.topic(), r.value());
+          if (alert.getStatus() == AlertStatus.FIRING) {
+            final double latency = now - alert.getEventTimeMs();
+            live.all.add(latency);
+            if (alert.getType() == AlertType.KERNEL_OOM_KILL) {
+              live.kills.add(latency);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Reads the three input topics and writes every record to one output, with the app's settings. */
+  private static Topology passThrough(final String prefix) {
+    final Topology t = new Topology();
+    t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+        Topic.REDIS_SAMPLES.fullName(prefix), Topic.HOST_SAMPLES.fullName(prefix), Topic.KERNEL_EVENTS.fullName(prefix));
+    t.addSink("out", prefix + "passthrough", new ByteArraySerializer(), new ByteArraySerializer(), "in");
+    return t;
+  }
+
+  private StreamsAppConfig config(final String servers, final Path dir, final String prefix, final String appId) {
+    final Map<String, String> values = new HashMap<>();
+    values.put(KafkaSettings.BOOTSTRAP, servers);
+    values.put(KafkaSettings.TOPIC_PREFIX, prefix);
+    values.put("streams.application.id", appId);
+    values.put("streams.state.dir", dir.resolve("state").toString());
+    values.put("http.enabled", "false");
+    values.put("streams.threads", String.valueOf(threads));
+    values.putAll(extra);
+    values.put(TopicPlan.PARTITIONS, String.valueOf(partitions));
+    return StreamsAppConfig.from(Settings.of(values));
+  }
+
+  private void provision(final Admin admin, final String servers, final String prefix, final boolean passthrough)
+      throws Exception {
+    final Map<String, String> values = Map.of(KafkaSettings.BOOTSTRAP, servers, KafkaSettings.TOPIC_PREFIX, prefix,
+        TopicPlan.PARTITIONS, String.valueOf(partitions));
+    final List<TopicSpec> plan = TopicPlan.from(Settings.of(values));
+    TopicProvisioner.ensure(admin, plan);
+    if (passthrough) {
+      admin.createTopics(List.of(new NewTopic(prefix + "passthrough", partitions, (short) 1))).all().get();
+    }
+  }
+
+  private List<TopicPartition> inputs(final String prefix) {
+    final List<TopicPartition> inputs = new ArrayList<>();
+    for (final Topic t : List.of(Topic.REDIS_SAMPLES, Topic.HOST_SAMPLES, Topic.KERNEL_EVENTS)) {
+      for (int p = 0; p < partitions; p++) {
+        inputs.add(new TopicPartition(t.fullName(prefix), p));
+      }
+    }
+    return inputs;
+  }
+
+  private static KafkaProducer<String, byte[]> producer(final String servers) {
+    final Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", servers);
+    // as the collectors publish: idempotent, acks=all, lz4
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static int send(final KafkaProducer<String, byte[]> producer, final String prefix,
+      final List<SpecificRecord> records) {
+    for (final SpecificRecord r : records) {
+      final Topic topic = r instanceof dev.oomwatch.schema.RedisSample ? Topic.REDIS_SAMPLES
+          : r instanceof dev.oomwatch.schema.HostSample ? Topic.HOST_SAMPLES : Topic.KERNEL_EVENTS;
+      final byte[] bytes = ((AvroSerde) Serdes.forTopic(topic)).encode(r);
+      final String host = String.valueOf(r.get(r.getSchema().getField("host").pos()));
+      final long ts = (Long) r.get(r.getSchema().getField("timestampMs").pos());
+      producer.send(new ProducerRecord<>(topic.fullName(prefix), null, ts, host, bytes));
+    }
+    return records.size();
+  }
+
+  private static void awaitRunning(final KafkaStreams streams) throws InterruptedException {
+    final long deadline = System.currentTimeMillis() + 120_000;
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (System.currentTimeMillis() > deadline || streams.state() == KafkaStreams.State.ERROR) {
+        throw new IllegalStateException("the topology did not reach RUNNING: " + streams.state());
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  public static void main(final String[] args) {
+    System.exit(new picocli.CommandLine(new BenchCommand()).execute(args));
+  }
+}
