@@ -4,10 +4,11 @@
 # seconds after a warm-up. Also measures what one sample costs each Redis server (INFO and
 # CLIENT LIST, from Redis's own INFO commandstats) with 10 and 10,000 connected clients.
 #   scripts/collector-footprint.sh [INSTANCES=4] [DURATION=300]
+# Env: KPORT, BASE (ports, to run several at once), CLIENTS=0 skips the 10,000-client measurement.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:-4}"; DURATION="${2:-300}"; WARMUP=30
-KPORT=19191; BASE=6500
+KPORT="${KPORT:-19191}"; BASE="${BASE:-6500}"
 WORK="$(mktemp -d /tmp/oomwatch-footprint.XXXXXX)"
 # 10,000 clients need file descriptors in redis-server and in the helper that opens them.
 ulimit -n 20000
@@ -20,14 +21,14 @@ for i in $(seq 1 "$N"); do
   redis-server --port $((BASE+i)) --save "" --maxclients 10100 --daemonize yes --logfile "$WORK/redis-$i.log" --dir "$WORK" >/dev/null
   uris+=(--redis "redis://127.0.0.1:$((BASE+i))")
 done
-"$ROOT/bin/oomwatch" local --port $KPORT --data "$WORK/data" >/dev/null 2>"$WORK/broker.log" &
+"$ROOT/bin/oomwatch" local --port $KPORT --data "$WORK/data" --set http.port=0 --no-archive >/dev/null 2>"$WORK/broker.log" &
 pids+=($!)
 for _ in $(seq 1 120); do grep -q "oomwatch is running" "$WORK/broker.log" 2>/dev/null && break; sleep 1; done
 
 "$ROOT/bin/oomwatch" collector --bootstrap 127.0.0.1:$KPORT --host-id footprint "${uris[@]}" 2>"$WORK/collector.log" &
 launcher=$!; pids+=($launcher)
 sleep "$WARMUP"
-cpid=$(pgrep -f "dev.oomwatch.collector.CollectorCommand" | head -1)
+cpid=$launcher  # bin/oomwatch execs the JVM: the launcher is the collector
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14+$15}' "/proc/$cpid/stat"; }
 c0=$(cpu); t0=$(date +%s.%N); maxrss=0
@@ -39,6 +40,8 @@ c1=$(cpu); t1=$(date +%s.%N)
 rss=$(awk '/VmRSS/{print $2}' "/proc/$cpid/status")
 pct=$(echo "scale=3; ($c1-$c0)/$ticks*100/($t1-$t0)" | bc)
 echo "collector: $N instances at 1 Hz for ${DURATION}s: RSS now $((rss/1024)) MB, max $((maxrss/1024)) MB; CPU ${pct}% of one core"
+
+[[ "${CLIENTS:-1}" == "0" ]] && exit 0
 
 cost() { # port -> "info=<usec/call> clientlist=<usec/call>"
   local stats; stats=$(redis-cli -p "$1" info commandstats)

@@ -92,6 +92,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "An existing broker (default: an in-process one).")
   String bootstrap;
 
+  /** The live load is sent in this many slices a second, each host at its own phase. */
+  private static final int SLICES = 20;
+
   private final String run = Long.toString(System.currentTimeMillis(), 36);
 
   @Override
@@ -225,10 +228,12 @@ public final class BenchCommand implements Callable<Integer> {
       try (KafkaProducer<String, byte[]> producer = producer(servers)) {
         final long start = System.currentTimeMillis();
         for (int s = 0; s < seconds; s++) {
-          final long due = start + s * 1000L;
-          Thread.sleep(Math.max(0, due - System.currentTimeMillis()));
-          // a second's records carry the time they are sent: the alert's eventTimeMs is its cause's
-          produced += send(producer, prefix, model.second(System.currentTimeMillis()).records());
+          for (int slice = 0; slice < SLICES; slice++) {
+            final long due = start + s * 1000L + slice * (1000L / SLICES);
+            Thread.sleep(Math.max(0, due - System.currentTimeMillis()));
+            // records carry the time they are sent: the alert's eventTimeMs is its cause's
+            produced += send(producer, prefix, model.slice(System.currentTimeMillis(), slice, SLICES).records());
+          }
           m.sample();
           if (s % 5 == 4) {
             live.maxLag = Math.max(live.maxLag, lag.of(appId));

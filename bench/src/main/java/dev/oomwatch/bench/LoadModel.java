@@ -77,9 +77,17 @@ final class LoadModel {
   }
 
   Second second(final long nowMs) {
-    final List<SpecificRecord> out = new ArrayList<>(recordsPerSecond() + 8);
+    return slice(nowMs, 0, 1);
+  }
+
+  /**
+   * The records of the hosts in one slice of the second ({@code h % slices == slice}): a real
+   * fleet's collectors sample at their own phase within the second, not all at once.
+   */
+  Second slice(final long nowMs, final int slice, final int slices) {
+    final List<SpecificRecord> out = new ArrayList<>(recordsPerSecond() / slices + 8);
     int kills = 0;
-    for (int h = 0; h < hosts; h++) {
+    for (int h = slice; h < hosts; h += slices) {
       final String host = host(h);
       final List<ProcessMemory> processes = new ArrayList<>(instances + 1);
       for (int i = 0; i < instances; i++) {

@@ -39,7 +39,7 @@ public final class Collector implements AutoCloseable {
 
   private Collector(final CollectorConfig config) {
     this.config = config;
-    this.publisher = new Publisher(config.kafka(), config.bufferRecords(), metrics);
+    this.publisher = new Publisher(config.kafka(), config.bufferRecords(), config.publishGather(), forks::any, metrics);
     this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
     this.redisClient = RedisClient.create(resources);
     this.redisClient.setOptions(ClientOptions.builder()

@@ -21,6 +21,7 @@ public record CollectorConfig(
     Duration configRefresh,
     int topClients,
     int bufferRecords,
+    Duration publishGather,
     KernelConfig kernel,
     KafkaSettings kafka,
     Settings settings) {
@@ -33,6 +34,7 @@ public record CollectorConfig(
   public static final String CONFIG_REFRESH = "redis.config.refresh";
   public static final String TOP_CLIENTS = "redis.top.clients";
   public static final String BUFFER_RECORDS = "publish.buffer.records";
+  public static final String PUBLISH_GATHER = "publish.gather";
 
   /** Ten minutes of every sample at the normal rate: an outage that long loses nothing. */
   static final Duration BUFFER_SPAN = Duration.ofMinutes(10);
@@ -57,6 +59,8 @@ public record CollectorConfig(
         settings.getDuration(CONFIG_REFRESH, Duration.ofSeconds(60)),
         settings.getInt(TOP_CLIENTS, 5),
         settings.getInt(BUFFER_RECORDS, defaultBuffer),
+        // a quiet host's samples go out together once a second; kills and forks go at once
+        settings.getDuration(PUBLISH_GATHER, interval),
         KernelConfig.from(settings),
         KafkaSettings.from(settings),
         settings);

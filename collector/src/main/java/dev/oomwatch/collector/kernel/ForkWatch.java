@@ -2,8 +2,8 @@ package dev.oomwatch.collector.kernel;
 
 import dev.oomwatch.collector.ForkActivity;
 import java.io.File;
-import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +12,10 @@ import java.util.Set;
 /**
  * Looks at each server's children file every few tens of milliseconds, so a fork is seen while
  * it lasts (one that ends in a kill often lasts two seconds). It runs 20 times a second for every
- * server on the host, so it allocates nothing on the steady path: one open, one read into a
- * reused buffer, digits parsed in place and compared with the last look. Where the children file
- * is absent (old kernels) it falls back to the scanner's /proc walk.
+ * server on the host, so the steady path is one system call and no allocation: the children file
+ * stays open and is read again from its start (the kernel regenerates it on every read from 0),
+ * into a reused buffer, digits parsed in place and compared with the last look. Where the children
+ * file is absent (old kernels) it falls back to the scanner's /proc walk.
  */
 final class ForkWatch {
   private static final int MAX_CHILDREN = 64;
@@ -58,11 +59,15 @@ final class ForkWatch {
   /** Children pids of one server into {@link #scratch}; their count. */
   private int read(final Watched w) {
     if (w.childrenFile != null) {
-      try (FileInputStream in = new FileInputStream(w.childrenFile)) {
-        final int len = in.readNBytes(buffer, 0, buffer.length);
+      try {
+        if (w.open == null) {
+          w.open = new RandomAccessFile(w.childrenFile, "r");
+        }
+        final int len = readFromStart(w.open, buffer);
         return parsePids(buffer, len, scratch);
       } catch (IOException e) {
         // The file is gone: the server exited (the next rescan forgets it) or the kernel has none.
+        w.close();
         w.childrenFile = null;
       }
     }
@@ -76,9 +81,30 @@ final class ForkWatch {
     return n;
   }
 
+  /** pread from offset 0 until the buffer is full or the file ends. */
+  private static int readFromStart(final RandomAccessFile file, final byte[] into) throws IOException {
+    file.seek(0);
+    int len = 0;
+    while (len < into.length) {
+      final int n = file.read(into, len, into.length - len);
+      if (n <= 0) {
+        break;
+      }
+      len += n;
+    }
+    return len;
+  }
+
+  /** Closes every open children file. */
+  void close() {
+    watched.values().forEach(Watched::close);
+    watched.clear();
+  }
+
   private void forget(final List<Long> servers) {
     watched.entrySet().removeIf(e -> {
       if (!servers.contains(e.getKey())) {
+        e.getValue().close();
         forks.set(e.getValue().forkKey, false);
         return true;
       }
@@ -130,12 +156,24 @@ final class ForkWatch {
     final long[] children = new long[MAX_CHILDREN];
     int count;
     File childrenFile;
+    RandomAccessFile open;
 
     Watched(final KernelPaths paths, final long pid) {
       this.pid = pid;
       this.forkKey = "pid:" + pid;
       final File file = paths.proc().resolve(pid + "/task/" + pid + "/children").toFile();
       this.childrenFile = file.exists() ? file : null;
+    }
+
+    void close() {
+      if (open != null) {
+        try {
+          open.close();
+        } catch (IOException e) {
+          // closing a /proc file cannot lose anything
+        }
+        open = null;
+      }
     }
   }
 }

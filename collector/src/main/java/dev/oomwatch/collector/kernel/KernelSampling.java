@@ -121,6 +121,7 @@ public final class KernelSampling implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    forkWatch.close();
     if (watcher != null) {
       watcher.close();
     }

@@ -14,7 +14,7 @@ import java.util.List;
  * sender takes.
  */
 public final class BoundedBuffer<T> {
-  private record Entry<T>(T item, boolean keep) {}
+  private record Entry<T>(T item, boolean keep, long arrivedNanos) {}
 
   private final int capacity;
   private final Deque<Entry<T>> waiting = new ArrayDeque<>();
@@ -38,7 +38,7 @@ public final class BoundedBuffer<T> {
       dropped++;
       droppedNow = 1;
     }
-    waiting.addLast(new Entry<>(item, keep));
+    waiting.addLast(new Entry<>(item, keep, System.nanoTime()));
     notifyAll();
     return droppedNow;
   }
@@ -52,6 +52,30 @@ public final class BoundedBuffer<T> {
       }
     }
     return false;
+  }
+
+  /**
+   * Waits, up to {@code firstWaitMs}, for a record; then lets records gather until the oldest has
+   * waited {@code gatherMs}, unless {@code max} are waiting, one is a record to keep (a kernel
+   * event), or {@code hurry} says so (a fork in progress). One request a second instead of one per
+   * sample is most of what publishing costs a quiet host; a kill or a fork is never held back.
+   */
+  public synchronized void gather(final long firstWaitMs, final long gatherMs, final int max,
+      final java.util.function.BooleanSupplier hurry) throws InterruptedException {
+    if (waiting.isEmpty() && firstWaitMs > 0) {
+      wait(firstWaitMs);
+    }
+    if (waiting.isEmpty()) {
+      return;
+    }
+    final long deadline = waiting.peekFirst().arrivedNanos() + gatherMs * 1_000_000L;
+    while (waiting.size() < max && !hurry.getAsBoolean() && waiting.stream().noneMatch(Entry::keep)) {
+      final long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+      if (leftMs <= 0) {
+        return;
+      }
+      wait(leftMs);
+    }
   }
 
   /**

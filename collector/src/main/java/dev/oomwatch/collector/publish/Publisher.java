@@ -6,8 +6,10 @@ import dev.oomwatch.topics.Topic;
 import dev.oomwatch.wire.Serdes;
 import java.util.HashMap;
 import java.util.Map;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -38,13 +40,26 @@ public final class Publisher implements AutoCloseable {
   private final KafkaSettings kafka;
   private final BoundedBuffer<ProducerRecord<String, byte[]>> buffer;
   private final CollectorMetrics metrics;
+  private final long gatherMs;
+  private final BooleanSupplier hurry;
   private final KafkaProducer<String, byte[]> producer;
   private final Thread sender;
   private volatile boolean running = true;
   private boolean brokerAway;
 
   public Publisher(final KafkaSettings kafka, final int capacity, final CollectorMetrics metrics) {
+    this(kafka, capacity, Duration.ZERO, () -> true, metrics);
+  }
+
+  /**
+   * {@code gather}: how long a quiet host's samples may wait to go out together; {@code hurry}
+   * true (a fork running) sends each at once.
+   */
+  public Publisher(final KafkaSettings kafka, final int capacity, final Duration gather, final BooleanSupplier hurry,
+      final CollectorMetrics metrics) {
     this.kafka = kafka;
+    this.gatherMs = gather.toMillis();
+    this.hurry = hurry;
     this.buffer = new BoundedBuffer<>(capacity);
     this.metrics = metrics;
     this.producer = new KafkaProducer<>(producerProperties(kafka), new StringSerializer(), new ByteArraySerializer());
@@ -99,7 +114,8 @@ public final class Publisher implements AutoCloseable {
     long backoffMs = 100;
     while (running || buffer.size() > 0) {
       try {
-        final List<ProducerRecord<String, byte[]>> batch = buffer.take(BATCH, 200);
+        buffer.gather(200, running ? gatherMs : 0, BATCH, hurry);
+        final List<ProducerRecord<String, byte[]>> batch = buffer.take(BATCH, 0);
         if (batch.isEmpty()) {
           continue;
         }

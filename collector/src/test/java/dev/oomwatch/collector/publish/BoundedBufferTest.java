@@ -53,4 +53,32 @@ class BoundedBufferTest {
     assertThat(batch).containsExactly("a");
     assertThat(buffer.take(10, 0)).containsExactly("a", "c");
   }
+
+  @Test
+  void quietSamplesGatherButAKernelEventOrAForkSendsAtOnce() throws InterruptedException {
+    final BoundedBuffer<String> buffer = new BoundedBuffer<>(100);
+    buffer.offer("sample-1", false);
+    final long start = System.nanoTime();
+    buffer.gather(0, 300, 10, () -> false);
+    assertThat((System.nanoTime() - start) / 1_000_000).as("a quiet sample waits for company").isGreaterThanOrEqualTo(250);
+
+    buffer.take(10, 0);
+    buffer.settle(new boolean[1]);
+    buffer.offer("sample-2", false);
+    buffer.offer("oom-kill", true);
+    // a 60 s window would hang the test if the kill were held back
+    buffer.gather(0, 60_000, 10, () -> false);
+    assertThat(buffer.take(10, 0)).containsExactly("sample-2", "oom-kill");
+    buffer.settle(new boolean[2]);
+
+    buffer.offer("fork-sample", false);
+    buffer.gather(0, 60_000, 10, () -> true);
+    assertThat(buffer.take(10, 0)).containsExactly("fork-sample");
+    buffer.settle(new boolean[1]);
+
+    buffer.offer("a", false);
+    buffer.offer("b", false);
+    buffer.gather(0, 60_000, 2, () -> false);
+    assertThat(buffer.take(10, 0)).as("a full batch goes").containsExactly("a", "b");
+  }
 }
