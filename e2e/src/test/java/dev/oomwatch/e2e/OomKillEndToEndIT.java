@@ -161,7 +161,10 @@ class OomKillEndToEndIT {
       final Alert storm = first(alerts, AlertType.RESTART_STORM);
       assertThat(storm.getSeverity().name()).isEqualTo("CRITICAL");
       assertThat(Integer.parseInt(storm.getEvidence().get("restarts"))).isGreaterThanOrEqualTo(3);
-      assertThat(Integer.parseInt(storm.getEvidence().get("afterOomKills"))).isGreaterThanOrEqualTo(3);
+      // The third kill and the third restart travel on different topics: when the restart's sample is
+      // processed first the storm fires counting two kills (the restart's cause is corrected when the
+      // kill is read: InstanceTrackerTest), so the evidence says at least two of the three.
+      assertThat(Integer.parseInt(storm.getEvidence().get("afterOomKills"))).isGreaterThanOrEqualTo(2);
       System.out.printf("[storm] RESTART_STORM after %d restarts, all after kernel OOM kills%n", i.supervisor().restarts());
     }
   }

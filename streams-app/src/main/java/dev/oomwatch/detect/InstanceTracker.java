@@ -38,13 +38,22 @@ public final class InstanceTracker {
   }
 
   /** Records a kill of this instance's process; {@code role} from {@link KillAttribution}. */
-  public static void kill(final InstanceState state, final KernelEvent event, final String role) {
+  public static void kill(final InstanceState state, final KernelEvent event, final String role,
+      final DetectionConfig config) {
     state.lastKill = new KillRecord(event.getTimestampMs(), event.getVictimPid(), role,
         event.getAnonRss(), event.getMemcgLimit(), event.getTaskMemcg() != null ? event.getTaskMemcg() : state.cgroupPath,
         event.getKind() == KernelEventKind.OOM_KILL_INFERRED);
     if ("SERVER".equals(role)) {
       state.forkStartMs = null;
       state.forkBaseline = null;
+    }
+    if (!"FORK_CHILD".equals(role)) {
+      // The kill can be read after the restart it caused (they come on different topics): a restart
+      // already recorded soon after the kill's time was this kill's doing.
+      final long window = config.killCausesRestartWithin().toMillis();
+      state.restarts.replaceAll(r -> "UNKNOWN".equals(r.cause()) && r.timestampMs() >= event.getTimestampMs()
+          && r.timestampMs() - event.getTimestampMs() <= window
+          ? new RestartRecord(r.timestampMs(), "OOM_KILL", r.previousRunId(), r.runId(), r.uptimeSeconds()) : r);
     }
   }
 

@@ -169,7 +169,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     }
     final String key = instanceKey(event.getHost(), who.instance());
     final InstanceState state = byInstance.get(who.instance());
-    InstanceTracker.kill(state, event, who.role());
+    InstanceTracker.kill(state, event, who.role(), config);
     history.kill(event, who.instance(), who.role());
     final InstanceSnapshot latest = state.latest();
     if (latest != null) {
