@@ -42,11 +42,6 @@ final class CachedStore<V> {
     cache.put(key, value);
   }
 
-  void delete(final String key) {
-    store.delete(key);
-    cache.remove(key);
-  }
-
   KeyValueStore<String, V> store() {
     return store;
   }
