@@ -62,6 +62,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   private final DetectionConfig config;
   private final HistoryConfig historyConfig;
   private final List<Detector> detectors = Detectors.all();
+  private Set<AlertType> detectorTypes;
   private final List<HostDetector> hostDetectors = HostSettingsDetectors.all();
   private ProcessorContext<String, Alert> context;
   /** Per task: hosts of one partition. Sized for thousands of hosts per partition. */
@@ -341,10 +342,14 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     return map;
   }
 
+  /** The types the instance detectors judge: computed once, it is asked on every record. */
   private Set<AlertType> allTypes() {
-    final Set<AlertType> types = EnumSet.noneOf(AlertType.class);
-    detectors.forEach(d -> types.add(d.type()));
-    return types;
+    if (detectorTypes == null) {
+      final Set<AlertType> types = EnumSet.noneOf(AlertType.class);
+      detectors.forEach(d -> types.add(d.type()));
+      detectorTypes = java.util.Collections.unmodifiableSet(types);
+    }
+    return detectorTypes;
   }
 
   static String instanceKey(final String host, final String instance) {
