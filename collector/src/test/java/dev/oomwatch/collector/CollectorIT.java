@@ -114,24 +114,28 @@ class CollectorIT {
           "kernel.enabled", "false",
           "topic.partitions", "1"));
       TopicRecords.provision(kafka.bootstrapServers(), settings);
-      final ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger)
-          org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-      final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
-          new ch.qos.logback.core.read.ListAppender<>();
-      logs.start();
-      root.addAppender(logs);
+      // slf4j-simple writes to whatever System.err is at the time of each line
+      final java.io.ByteArrayOutputStream logs = new java.io.ByteArrayOutputStream();
+      final java.io.PrintStream stderr = System.err;
+      System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+        @Override public void write(final int b) { stderr.write(b); logs.write(b); }
+        @Override public void write(final byte[] b, final int off, final int len) {
+          stderr.write(b, off, len);
+          logs.write(b, off, len);
+        }
+      }, true));
       final List<RedisSample> samples;
       try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
         samples = read(kafka, list -> list.stream().anyMatch(s -> s.getInstance().equals("locked") && !s.getReachable())
             && list.stream().anyMatch(s -> s.getInstance().equals("renamed") && s.getReachable()));
+      } finally {
+        System.setErr(stderr);
       }
       final RedisSample auth = samples.stream().filter(s -> s.getInstance().equals("locked")).findFirst().orElseThrow();
       assertThat(auth.getReachable()).isFalse();
       assertThat(auth.getUnreachableReason()).startsWith("AUTH_FAILED");
       assertThat(samples.toString()).doesNotContain("wrong-staple-secret");
-      root.detachAppender(logs);
-      final String log = logs.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
-          .reduce("", (a, b) -> a + "\n" + b);
+      final String log = logs.toString(java.nio.charset.StandardCharsets.UTF_8);
       assertThat(log).contains("authentication failed").doesNotContain("wrong-staple-secret");
       final RedisSample noConfig = samples.stream().filter(s -> s.getInstance().equals("renamed")).findFirst().orElseThrow();
       assertThat(noConfig.getUsedMemory()).isPositive();
