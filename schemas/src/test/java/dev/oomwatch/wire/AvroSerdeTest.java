@@ -65,6 +65,20 @@ class AvroSerdeTest {
   }
 
   @Test
+  void theWireFormatIsAvrosSingleObjectEncodingBothWays() throws Exception {
+    // records written by Avro's own message encoder (earlier collectors) decode, and the reverse
+    final RedisSample sample = sample();
+    final org.apache.avro.specific.SpecificData model = new org.apache.avro.specific.SpecificData(getClass().getClassLoader());
+    final byte[] avro = new org.apache.avro.message.BinaryMessageEncoder<RedisSample>(model, RedisSample.getClassSchema())
+        .encode(sample).array();
+    assertThat(Serdes.redisSample().decode("t", avro)).isEqualTo(sample);
+    final byte[] ours = Serdes.redisSample().encode(sample);
+    assertThat(ours).isEqualTo(avro);
+    assertThat(new org.apache.avro.message.BinaryMessageDecoder<RedisSample>(model, RedisSample.getClassSchema())
+        .decode(ours)).isEqualTo(sample);
+  }
+
+  @Test
   void garbageIsASerializationExceptionNamingTheTopic() {
     assertThatThrownBy(() -> Serdes.redisSample().decode("oomwatch.redis-samples", new byte[] {1, 2, 3, 4}))
         .isInstanceOf(SerializationException.class)

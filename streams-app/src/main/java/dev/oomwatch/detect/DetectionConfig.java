@@ -28,7 +28,8 @@ public record DetectionConfig(
     Duration resolveAfter,
     Duration staleAfter,
     double persistentDataCeiling,
-    int history) {
+    int history,
+    Duration stateFlush) {
 
   public static DetectionConfig defaults() {
     return from(Settings.empty());
@@ -74,6 +75,9 @@ public record DetectionConfig(
         s.getDouble("detect.persistent.data.ceiling", 0.5),
         // snapshots kept in the instance's state (the timeline store keeps the history): the state is
         // read and written on every record, so it stays small; the fork baseline is kept by itself
-        s.getInt("detect.history", 2));
+        s.getInt("detect.history", 2),
+        // a routine change of the state (the latest snapshot, the host's kernel views) is written
+        // to the store and its changelog at most this late; transitions are written at once
+        s.getDuration("detect.state.flush", Duration.ofSeconds(5)));
   }
 }

@@ -2,6 +2,7 @@ package dev.oomwatch.detect;
 
 import dev.oomwatch.join.InstanceSnapshot;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -27,6 +28,17 @@ public final class InstanceState {
   public List<Long> childPids = new ArrayList<>();
   public String cgroupPath;
   public long lastSeenMs;
+
+  /**
+   * The fields a crash must not lose, for comparison before and after a step: when they change the
+   * state is written at once. The rest (the latest snapshots, the quiet baseline, last seen) is
+   * replaced by the next samples anyway and may be written later.
+   */
+  public List<Object> transitions() {
+    return Arrays.asList(forkStartMs, forkBaseline, lastForkDurationMs, new ArrayList<>(restarts), lastKill,
+        fragmentationHighSinceMs, oomErrorsRoseAtMs, lastOomErrors, new ArrayList<>(serverPids),
+        new ArrayList<>(childPids), cgroupPath);
+  }
 
   public InstanceSnapshot latest() {
     return recent.isEmpty() ? null : recent.get(recent.size() - 1);

@@ -33,7 +33,7 @@ public final class HistoryStores {
   public static StoreBuilder<WindowStore<String, TimelinePoint>> timeline(final HistoryConfig config) {
     return Stores.windowStoreBuilder(
         Stores.persistentWindowStore(TIMELINE, config.retention(), INSTANT, false),
-        Serdes.String(), new JsonSerde<>(TimelinePoint.class));
+        Serdes.String(), new TimelinePointSerde());
   }
 
   public static StoreBuilder<WindowStore<String, KillView>> kills(final HistoryConfig config) {

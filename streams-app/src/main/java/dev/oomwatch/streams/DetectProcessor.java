@@ -95,14 +95,28 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   @Override
   public void init(final ProcessorContext<String, Alert> context) {
     this.context = context;
-    this.hosts = new CachedStore<>(context.getStateStore(OomwatchTopology.HOST_WINDOWS), CACHE);
-    this.instances = new CachedStore<>(context.getStateStore(OomwatchTopology.INSTANCES), CACHE);
+    final long flush = config.stateFlush().toMillis();
+    this.hosts = new CachedStore<>(context.getStateStore(OomwatchTopology.HOST_WINDOWS), CACHE, flush);
+    this.instances = new CachedStore<>(context.getStateStore(OomwatchTopology.INSTANCES), CACHE, flush);
     this.alerts = context.getStateStore(OomwatchTopology.LIVE_ALERTS);
     this.history = new HistoryRecorder(historyConfig, context);
     liveCache.clear();
     hostInstances.clear();
     context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, this::resolveStale);
     context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, history::prune);
+    context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> {
+      hosts.flushDue(now);
+      instances.flushDue(now);
+    });
+  }
+
+  /** A clean close (rebalance, shutdown) writes what waits, before the task's last commit. */
+  @Override
+  public void close() {
+    if (hosts != null) {
+      hosts.flushAll();
+      instances.flushAll();
+    }
   }
 
   @Override
@@ -119,12 +133,14 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
 
   private void onRedis(final RedisSample sample, final long recordTs) {
     final String key = instanceKey(sample.getHost(), sample.getInstance());
-    final InstanceState state = orNew(instances.get(key));
+    final InstanceState stored = instances.get(key);
+    final InstanceState state = orNew(stored);
+    final List<Object> before = stored == null ? null : state.transitions();
     final HostWindow window = hosts.get(sample.getHost());
     final KernelView view = window == null ? null : window.asOf(sample.getTimestampMs(), config.joinTolerance().toMillis());
     final InstanceSnapshot snapshot = SnapshotBuilder.build(sample, view);
     judge(state, snapshot, snapshot.reachable() ? allTypes() : EVENT_TYPES, recordTs, true);
-    instances.put(key, state);
+    save(key, state, before, snapshot.forking());
     final Set<String> known = hostInstances.get(sample.getHost());
     if (known != null) {
       known.add(key);
@@ -134,7 +150,8 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   private void onHost(final HostSample sample, final long recordTs) {
     final KernelView view = KernelView.of(sample);
     final HostWindow window = orEmpty(hosts.get(sample.getHost())).add(view);
-    hosts.put(sample.getHost(), window);
+    // the views are the next seconds' join partners: lost in a crash, the next host sample replaces them
+    hosts.putRoutine(sample.getHost(), window, System.currentTimeMillis());
     final Map<String, InstanceState> onHost = instancesOf(sample.getHost());
     final boolean persistent = onHost.values().stream()
         .anyMatch(s -> s.latest() != null && Boolean.TRUE.equals(s.latest().persistent()));
@@ -145,8 +162,10 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       if (state.lastRedis == null || latest == null || !latest.reachable() || view.timestampMs() <= latest.timestampMs()) {
         continue;
       }
-      judge(state, SnapshotBuilder.withKernel(state.lastRedis, view, view.timestampMs()), allTypes(), recordTs, false);
-      instances.put(e.getKey(), state);
+      final List<Object> before = state.transitions();
+      final InstanceSnapshot snapshot = SnapshotBuilder.withKernel(state.lastRedis, view, view.timestampMs());
+      judge(state, snapshot, allTypes(), recordTs, false);
+      save(e.getKey(), state, before, snapshot.forking());
     }
   }
 
@@ -181,6 +200,18 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       emit(step(event.getHost(), who.instance(), EnumSet.of(AlertType.KERNEL_OOM_KILL), findings, at.timestampMs()), recordTs);
     }
     instances.put(key, state);
+  }
+
+  /**
+   * Writes the state through when a crash must not lose the step (a transition, a new instance, or
+   * anything during a fork, the seconds that end in kills), else as a routine change.
+   */
+  private void save(final String key, final InstanceState state, final List<Object> before, final boolean forking) {
+    if (before == null || forking || !before.equals(state.transitions())) {
+      instances.put(key, state);
+    } else {
+      instances.putRoutine(key, state, System.currentTimeMillis());
+    }
   }
 
   private void judge(final InstanceState state, final InstanceSnapshot snapshot, final Set<AlertType> types,
