@@ -1,6 +1,7 @@
 package dev.oomwatch.bench;
 
 import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 
@@ -12,9 +13,11 @@ final class Measured {
   private static final OperatingSystemMXBean OS =
       (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
   private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+  private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
   private final long cpu0 = OS.getProcessCpuTime();
   private final long wall0 = System.nanoTime();
+  private final long jit0 = JIT.getTotalCompilationTime();
   private long maxHeap;
 
   void sample() {
@@ -23,6 +26,11 @@ final class Measured {
 
   double cores() {
     return (double) (OS.getProcessCpuTime() - cpu0) / Math.max(1, System.nanoTime() - wall0);
+  }
+
+  /** Time the JIT compilers spent in this phase, in cores: CPU taken from the work being measured. */
+  double jitCores() {
+    return (JIT.getTotalCompilationTime() - jit0) * 1e6 / Math.max(1, System.nanoTime() - wall0);
   }
 
   long maxHeapMb() {

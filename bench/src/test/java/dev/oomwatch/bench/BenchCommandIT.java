@@ -1,0 +1,42 @@
+package dev.oomwatch.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The harness itself, small: both drains and the live run happen and the last line is machine-readable. */
+class BenchCommandIT {
+  private static final Pattern LAST = Pattern.compile(
+      "throughput=(\\d+) passthrough=(\\d+) ratio=([0-9.]+) p50_ms=(\\d+) p99_ms=(\\d+)");
+
+  @Test
+  void aSmallFleetDrainsBothTopologiesAndMeasuresTheLatencyOfRealAlerts() {
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final PrintStream stdout = System.out;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    final int exit;
+    try {
+      // forks every few seconds, so that a few seconds of live load cause alerts to time
+      exit = new CommandLine(new BenchCommand()).execute("--hosts", "40", "--duration", "8s", "--warmup-rounds", "0",
+          "--rounds", "1", "--forks-per-hour", "1200", "--kills-per-hour", "200", "--partitions", "2");
+    } finally {
+      System.setOut(stdout);
+    }
+    final String text = out.toString(StandardCharsets.UTF_8);
+    System.out.println(text);
+    assertThat(exit).isZero();
+    assertThat(text).contains("backlog: 8 s of load", "pass-through:", "streams-app:", "live:", "alert latency");
+    final String[] lines = text.strip().split("\n");
+    final Matcher last = LAST.matcher(lines[lines.length - 1]);
+    assertThat(last.matches()).as(lines[lines.length - 1]).isTrue();
+    assertThat(Long.parseLong(last.group(1))).isPositive();
+    assertThat(Long.parseLong(last.group(2))).isPositive();
+    assertThat(Long.parseLong(last.group(5))).isGreaterThanOrEqualTo(Long.parseLong(last.group(4)));
+  }
+}
