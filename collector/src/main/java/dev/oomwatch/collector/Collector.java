@@ -64,7 +64,8 @@ public final class Collector implements AutoCloseable {
 
   private void startSampling() {
     final RedisSampler.Schedule schedule = new RedisSampler.Schedule(
-        config.interval(), config.forkInterval(), config.configRefresh(), config.topClients());
+        config.interval(), config.forkInterval(), config.configRefresh(), config.topClients(),
+        config.clientListMaxClients(), config.clientListSlowInterval());
     for (final String uri : config.redisUris()) {
       final RedisTarget target = RedisTarget.parse(uri, config.redisTimeout());
       samplers.add(new RedisSampler(redisClient, target, config.host(), schedule, forks,

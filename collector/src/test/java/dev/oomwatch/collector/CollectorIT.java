@@ -144,6 +144,64 @@ class CollectorIT {
     }
   }
 
+  @Test
+  void anInstanceWithManyClientsHasItsClientListReadOnlyEverySlowInterval() throws Exception {
+    try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"));
+        RedisBackend busy = TestBackends.redis(dir.resolve("busy"), "--save", "");
+        RedisBackend quiet = TestBackends.redis(dir.resolve("quiet"), "--save", "")) {
+      final io.lettuce.core.RedisClient lettuce = io.lettuce.core.RedisClient.create();
+      final List<io.lettuce.core.api.StatefulRedisConnection<String, String>> extra = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 6; i++) {
+          extra.add(lettuce.connect(io.lettuce.core.RedisURI.create(busy.uri())));
+        }
+        final Settings settings = Settings.of(Map.of(
+            "kafka.bootstrap.servers", kafka.bootstrapServers(),
+            "host.id", "it-host",
+            "redis.uris", busy.uri() + "#busy," + quiet.uri() + "#quiet",
+            "sample.interval", "250ms",
+            "kernel.enabled", "false",
+            "redis.client.list.max.clients", "4",
+            "redis.client.list.slow.interval", "2s",
+            "topic.partitions", "1"));
+        TopicRecords.provision(kafka.bootstrapServers(), settings);
+        extra.get(0).sync().configResetstat();
+        final List<RedisSample> samples;
+        try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
+          samples = read(kafka, list -> list.stream().filter(s -> s.getInstance().equals("busy")).count() >= 24);
+        }
+        final List<RedisSample> busySamples = samples.stream().filter(s -> s.getInstance().equals("busy")).toList();
+        final long readings = busySamples.stream().map(RedisSample::getClientListReadAtMs).distinct().count();
+        final String stats = extra.get(0).sync().info("commandstats");
+        final long clientListCalls = calls(stats, "client|list");
+        final long infoCalls = calls(stats, "info");
+        // about 6 s of samples at 4 a second, CLIENT LIST every 2 s
+        assertThat(busySamples).allSatisfy(s -> {
+          assertThat(s.getClientListReadAtMs()).isNotNull().isLessThanOrEqualTo(s.getTimestampMs());
+          assertThat(s.getTopClients()).isNotEmpty();
+        });
+        assertThat(readings).isBetween(2L, 6L);
+        assertThat(busySamples.stream().filter(s -> s.getClientListReadAtMs() < s.getTimestampMs())).hasSizeGreaterThan(15);
+        assertThat(infoCalls).isGreaterThanOrEqualTo(busySamples.size());
+        assertThat(clientListCalls).as(stats).isLessThanOrEqualTo(readings + 1);
+        // a quiet instance has its clients read with every sample
+        assertThat(samples.stream().filter(s -> s.getInstance().equals("quiet")))
+            .isNotEmpty()
+            .allSatisfy(s -> assertThat(s.getClientListReadAtMs()).isEqualTo(s.getTimestampMs()));
+      } finally {
+        extra.forEach(io.lettuce.core.api.StatefulRedisConnection::close);
+        lettuce.shutdown();
+      }
+    }
+  }
+
+  /** A command's call count from INFO commandstats ({@code cmdstat_<name>:calls=N,...}). */
+  private static long calls(final String commandstats, final String command) {
+    final java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_" + java.util.regex.Pattern.quote(command)
+        + ":calls=(\\d+)").matcher(commandstats);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
   private static List<RedisSample> read(final KafkaBackend kafka, final java.util.function.Predicate<List<RedisSample>> until) {
     return TopicRecords.read(kafka.bootstrapServers(), TOPIC, Serdes.redisSample().deserializer(), until, Duration.ofSeconds(60));
   }

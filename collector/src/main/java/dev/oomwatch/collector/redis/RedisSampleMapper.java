@@ -10,8 +10,8 @@ public final class RedisSampleMapper {
   private RedisSampleMapper() {}
 
   /** What one round of sampling produced; clients and config are null when not read. */
-  public record Reading(
-      RedisInfo info, ClientList clients, RedisConfig config, List<String> unavailable, long durationMs) {}
+  public record Reading(RedisInfo info, ClientList clients, Long clientsReadAtMs, RedisConfig config,
+      List<String> unavailable, long durationMs) {}
 
   public static RedisSample map(
       final String host, final String instance, final long timestampMs, final Reading reading, final int topClients) {
@@ -74,7 +74,8 @@ public final class RedisSampleMapper {
     if (clients != null) {
       b.setTopClients(clients.topByOutputBuffer(topClients).stream().map(RedisSampleMapper::buffer).toList())
           .setMonitorClients(clients.monitorCount())
-          .setTotalClientOmem(clients.totalOmem());
+          .setTotalClientOmem(clients.totalOmem())
+          .setClientListReadAtMs(reading.clientsReadAtMs());
     }
     return b.build();
   }

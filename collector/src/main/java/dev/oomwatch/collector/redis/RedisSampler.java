@@ -31,7 +31,8 @@ public final class RedisSampler implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   /** How one sampler behaves; from the collector's configuration. */
-  public record Schedule(Duration interval, Duration forkInterval, Duration configRefresh, int topClients) {}
+  public record Schedule(Duration interval, Duration forkInterval, Duration configRefresh, int topClients,
+      long clientListMaxClients, Duration clientListSlowInterval) {}
 
   private final RedisClient client;
   private final RedisTarget target;
@@ -51,6 +52,10 @@ public final class RedisSampler implements AutoCloseable {
   private RedisConfig config;
   private long configReadMs = Long.MIN_VALUE / 2;
   private String configUnavailable;
+  /** The last CLIENT LIST reading and its time, repeated while a busy instance's next one is not due. */
+  private ClientList clients;
+  private long clientsReadMs = Long.MIN_VALUE / 2;
+  private Long lastConnectedClients;
 
   public RedisSampler(
       final RedisClient client,
@@ -115,7 +120,8 @@ public final class RedisSampler implements AutoCloseable {
     final RedisAsyncCommands<String, String> redis = connection.async();
     final long t0 = System.nanoTime();
     final RedisFuture<String> info = redis.info();
-    final CompletableFuture<String> clientList = redis.clientList().toCompletableFuture();
+    final CompletableFuture<String> clientList = clientListDue(startMs)
+        ? redis.clientList().toCompletableFuture() : null;
     final boolean configDue = startMs - configReadMs >= schedule.configRefresh().toMillis();
     final CompletableFuture<Map<String, String>> configFuture = configDue ? readConfig(redis) : null;
 
@@ -127,8 +133,9 @@ public final class RedisSampler implements AutoCloseable {
         }
         return;
       }
-      final CompletableFuture<?> rest = configFuture == null
-          ? clientList : CompletableFuture.allOf(clientList, configFuture);
+      final CompletableFuture<?> rest = CompletableFuture.allOf(
+          clientList == null ? CompletableFuture.completedFuture(null) : clientList,
+          configFuture == null ? CompletableFuture.completedFuture(null) : configFuture);
       rest.whenComplete((ignored, restFailure) -> complete(startMs, t0, infoText, clientList, configFuture));
     });
   }
@@ -141,11 +148,14 @@ public final class RedisSampler implements AutoCloseable {
       final CompletableFuture<Map<String, String>> configFuture) {
     try {
       final List<String> unavailable = new ArrayList<>();
-      ClientList clients = null;
-      try {
-        clients = ClientList.parse(clientList.join());
-      } catch (RuntimeException e) {
-        unavailable.add("CLIENT LIST: " + FailureReason.of(e));
+      if (clientList != null) {
+        clientsReadMs = startMs;
+        try {
+          clients = ClientList.parse(clientList.join());
+        } catch (RuntimeException e) {
+          clients = null;
+          unavailable.add("CLIENT LIST: " + FailureReason.of(e));
+        }
       }
       if (configFuture != null) {
         configReadMs = startMs;
@@ -166,7 +176,9 @@ public final class RedisSampler implements AutoCloseable {
       final long durationMs = (System.nanoTime() - t0) / 1_000_000;
       final RedisInfo info = RedisInfo.parse(infoText);
       final RedisSample sample = RedisSampleMapper.map(host, target.instance(), startMs,
-          new RedisSampleMapper.Reading(info, clients, config, unavailable, durationMs), schedule.topClients());
+          new RedisSampleMapper.Reading(info, clients, clients == null ? null : clientsReadMs, config, unavailable,
+              durationMs), schedule.topClients());
+      lastConnectedClients = sample.getConnectedClients();
       forks.set(target.instance(), Boolean.TRUE.equals(sample.getRdbBgsaveInProgress())
           || Boolean.TRUE.equals(sample.getAofRewriteInProgress())
           || Boolean.TRUE.equals(sample.getModuleForkInProgress()));
@@ -184,6 +196,15 @@ public final class RedisSampler implements AutoCloseable {
     }
   }
 
+  /**
+   * CLIENT LIST at every sample, unless the instance has more clients than the schedule allows:
+   * then only every slow interval, since its cost to Redis grows with every client.
+   */
+  private boolean clientListDue(final long startMs) {
+    final boolean busy = lastConnectedClients != null && lastConnectedClients > schedule.clientListMaxClients();
+    return !busy || startMs - clientsReadMs >= schedule.clientListSlowInterval().toMillis();
+  }
+
   private void failed(final long now, final Throwable failure) {
     final String reason = FailureReason.of(failure);
     final String kind = FailureReason.kind(failure);
@@ -197,6 +218,10 @@ public final class RedisSampler implements AutoCloseable {
     }
     lastFailureKind = kind;
     forks.set(target.instance(), false);
+    // a restarted server has other clients: read them afresh once it answers
+    clients = null;
+    clientsReadMs = Long.MIN_VALUE / 2;
+    lastConnectedClients = null;
     closeConnection();
     backoffMs = backoffMs == 0 ? schedule.interval().toMillis() : Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
     nextConnectMs = now + backoffMs;

@@ -14,7 +14,7 @@ class RedisSampleMapperTest {
 
   private static RedisSample map(final String fixture) {
     return RedisSampleMapper.map("h", "h:6379", 1L,
-        new RedisSampleMapper.Reading(RedisInfo.parse(Fixtures.text(fixture)), null, null, List.of(), 3), 5);
+        new RedisSampleMapper.Reading(RedisInfo.parse(Fixtures.text(fixture)), null, null, null, List.of(), 3), 5);
   }
 
   @ParameterizedTest
@@ -75,10 +75,11 @@ class RedisSampleMapperTest {
         "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
         "activedefrag", "no", "oom-score-adj", "no"), 5L);
     final RedisSample s = RedisSampleMapper.map("h", "h:6379", 1L, new RedisSampleMapper.Reading(
-        RedisInfo.parse(Fixtures.text("redis/7.0-debian/info-idle.txt")), clients, config, List.of(), 2), 2);
+        RedisInfo.parse(Fixtures.text("redis/7.0-debian/info-idle.txt")), clients, 1L, config, List.of(), 2), 2);
     assertThat(s.getTopClients()).hasSize(2);
     assertThat(s.getTopClients().get(0).getName()).isEqualTo("slow-subscriber");
     assertThat(s.getMonitorClients()).isEqualTo(1L);
+    assertThat(s.getClientListReadAtMs()).isEqualTo(1L);
     assertThat(s.getConfig().getSave()).isEmpty();
     assertThat(s.getConfig().getAppendonly()).isFalse();
     assertThat(s.getConfig().getOomScoreAdjValues()).isNull();
