@@ -142,6 +142,7 @@ public final class BenchCommand implements Callable<Integer> {
       for (int round = 1; round <= warmupRounds; round++) {
         final Drain warmPass = drain(admin, servers, dir, backlog, inputs, produced, passThrough(backlog), "warm" + round + "-pass");
         final Drain warmReal = drain(admin, servers, dir, backlog, inputs, produced, null, "warm" + round + "-detect");
+        drain(admin, servers, dir, backlog, inputs, produced, decodeOnly(backlog), "warm" + round + "-decode");
         final double jit = Math.max(warmPass.jitCores(), warmReal.jitCores());
         System.out.printf("warm-up %d: pass-through %,.0f rec/s, streams-app %,.0f rec/s, JIT %.2f cores%n",
             round, warmPass.rate(), warmReal.rate(), jit);
@@ -153,9 +154,11 @@ public final class BenchCommand implements Callable<Integer> {
       // broker's and RocksDB's background work falls where it falls): the median of alternating rounds.
       final List<Drain> passes = new ArrayList<>();
       final List<Drain> reals = new ArrayList<>();
+      final List<Drain> decodes = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
         passes.add(drain(admin, servers, dir, backlog, inputs, produced, passThrough(backlog), "pass" + round));
         reals.add(drain(admin, servers, dir, backlog, inputs, produced, null, "detect" + round));
+        decodes.add(drain(admin, servers, dir, backlog, inputs, produced, decodeOnly(backlog), "decode" + round));
       }
       final Drain pass = Drain.median(passes);
       final Drain real = Drain.median(reals);
@@ -163,6 +166,10 @@ public final class BenchCommand implements Callable<Integer> {
           pass.rate(), Drain.rates(passes), pass.cores(), pass.jitCores(), pass.heapMb());
       System.out.printf("streams-app:  %,.0f rec/s (median of %s), %.2f cores (JIT %.2f), heap max %d MB%n",
           real.rate(), Drain.rates(reals), real.cores(), real.jitCores(), real.heapMb());
+      final Drain decode = Drain.median(decodes);
+      System.out.printf("decode only:  %,.0f rec/s (median of %s), %.2f cores: a topology that only decodes its "
+          + "input (%.2f of the pass-through), the ceiling of any that reads its records%n",
+          decode.rate(), Drain.rates(decodes), decode.cores(), decode.rate() / pass.rate());
 
       double p50 = Double.NaN;
       double p99 = Double.NaN;
@@ -210,6 +217,7 @@ public final class BenchCommand implements Callable<Integer> {
         : OomwatchTopology.build(config.kafka(), config.detection(), config.history());
     final Properties props = config.streamsProperties();
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    final Drain result;
     try (KafkaStreams streams = new KafkaStreams(topology, props)) {
       streams.start();
       awaitRunning(streams);
@@ -220,8 +228,15 @@ public final class BenchCommand implements Callable<Integer> {
         Thread.sleep(100);
       }
       final double seconds = m.seconds();
-      return new Drain(records / seconds, seconds, m.cores(), m.jitCores(), m.maxHeapMb());
+      result = new Drain(records / seconds, seconds, m.cores(), m.jitCores(), m.maxHeapMb());
+      streams.close();
+      streams.cleanUp();
     }
+    // A finished drain's changelogs would keep the broker's log cleaner busy compacting them
+    // during the drains after it: gone, so every round meets the same broker.
+    final List<String> internal = admin.listTopics().names().get().stream().filter(t -> t.startsWith(appId + "-")).toList();
+    admin.deleteTopics(internal).all().get();
+    return result;
   }
 
   private static final class Live {
@@ -330,6 +345,30 @@ public final class BenchCommand implements Callable<Integer> {
     t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(),
         Topic.REDIS_SAMPLES.fullName(prefix), Topic.HOST_SAMPLES.fullName(prefix), Topic.KERNEL_EVENTS.fullName(prefix));
     t.addSink("out", prefix + "passthrough", new ByteArraySerializer(), new ByteArraySerializer(), "in");
+    return t;
+  }
+
+  /** Decodes every record as the app does and keeps nothing: Kafka Streams plus Avro, no detection, no state. */
+  private static Topology decodeOnly(final String prefix) {
+    final Topology t = new Topology();
+    t.addSource("in", new StringDeserializer(), new ByteArrayDeserializer(),
+        Topic.REDIS_SAMPLES.fullName(prefix), Topic.HOST_SAMPLES.fullName(prefix), Topic.KERNEL_EVENTS.fullName(prefix));
+    t.addProcessor("decode", () -> new org.apache.kafka.streams.processor.api.Processor<String, byte[], Void, Void>() {
+      private org.apache.kafka.streams.processor.api.ProcessorContext<Void, Void> context;
+
+      @Override
+      public void init(final org.apache.kafka.streams.processor.api.ProcessorContext<Void, Void> context) {
+        this.context = context;
+      }
+
+      @Override
+      public void process(final org.apache.kafka.streams.processor.api.Record<String, byte[]> record) {
+        final String topic = context.recordMetadata().map(org.apache.kafka.streams.processor.api.RecordMetadata::topic)
+            .orElseThrow();
+        final AvroSerde<? extends SpecificRecord> serde = Serdes.forTopic(Topic.byName(topic, prefix).orElseThrow());
+        serde.decode(topic, record.value());
+      }
+    }, "in");
     return t;
   }
 

@@ -1,6 +1,7 @@
 package dev.oomwatch.join;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 
@@ -25,15 +26,19 @@ public record HostWindow(List<KernelView> views, Long unattributedKillMs, String
   }
 
   public HostWindow add(final KernelView view) {
-    final List<KernelView> next = new ArrayList<>(views);
+    final List<KernelView> next = new ArrayList<>(views.size() + 1);
+    next.addAll(views);
     next.add(view);
-    next.sort(Comparator.comparingLong(KernelView::timestampMs));
+    // views nearly always come in order: sort only when this one is older than the newest
+    if (next.size() > 1 && view.timestampMs() < next.get(next.size() - 2).timestampMs()) {
+      next.sort(Comparator.comparingLong(KernelView::timestampMs));
+    }
     // Views older than the join can reach are dead weight written back on every host sample.
     final long horizon = next.get(next.size() - 1).timestampMs() - KEEP_MS;
     while (next.size() > CAPACITY || (next.size() > 2 && next.get(0).timestampMs() < horizon)) {
       next.remove(0);
     }
-    return new HostWindow(List.copyOf(next), unattributedKillMs, unattributedKill);
+    return new HostWindow(Collections.unmodifiableList(next), unattributedKillMs, unattributedKill);
   }
 
   /** The view valid at {@code timestampMs} within {@code toleranceMs}, or null. */

@@ -4,6 +4,8 @@ import dev.oomwatch.schema.CgroupMemory;
 import dev.oomwatch.schema.HostSample;
 import dev.oomwatch.schema.ProcessMemory;
 import dev.oomwatch.schema.ProcessRole;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -37,7 +39,15 @@ public record KernelView(
         sample.getOvercommitMemory(),
         sample.getThpEnabled(),
         sample.getOomKill(),
-        sample.getProcesses().stream().map(KernelView::proc).toList());
+        procs(sample.getProcesses()));
+  }
+
+  private static List<Proc> procs(final List<ProcessMemory> processes) {
+    final List<Proc> out = new ArrayList<>(processes.size());
+    for (final ProcessMemory p : processes) {
+      out.add(proc(p));
+    }
+    return Collections.unmodifiableList(out);
   }
 
   private static Proc proc(final ProcessMemory p) {

@@ -162,8 +162,11 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       if (state.lastRedis == null || latest == null || !latest.reachable() || view.timestampMs() <= latest.timestampMs()) {
         continue;
       }
-      final List<Object> before = state.transitions();
       final InstanceSnapshot snapshot = SnapshotBuilder.withKernel(state.lastRedis, view, view.timestampMs());
+      if (!kernelLookMatters(latest, snapshot, view)) {
+        continue;
+      }
+      final List<Object> before = state.transitions();
       judge(state, snapshot, allTypes(), recordTs, false);
       save(e.getKey(), state, before, snapshot.forking());
     }
@@ -200,6 +203,32 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       emit(step(event.getHost(), who.instance(), EnumSet.of(AlertType.KERNEL_OOM_KILL), findings, at.timestampMs()), recordTs);
     }
     instances.put(key, state);
+  }
+
+  /**
+   * Whether a kernel look is judged by itself, between Redis samples: while a fork runs (the kernel
+   * sees the child before Redis reports the save, and its end), when Redis has not been heard
+   * within the join's reach, when the instance is near its limit, or when its physical memory
+   * moved by a hundredth of the limit since the last judged snapshot. Otherwise the next Redis
+   * sample brings this view, joined, within a second; judging every look of every quiet instance
+   * twice was half of the stream thread's time (measured).
+   */
+  private boolean kernelLookMatters(final InstanceSnapshot latest, final InstanceSnapshot look, final KernelView view) {
+    if (look.forking() || latest.forking()
+        || view.timestampMs() - latest.timestampMs() > config.joinTolerance().toMillis()) {
+      return true;
+    }
+    final Long now = look.physical();
+    final Long before = latest.physical();
+    if (now == null) {
+      return false;
+    }
+    final Long limit = look.limit();
+    if (before == null || (limit != null && now >= config.rssNearLimit() * limit)) {
+      return true;
+    }
+    final long step = limit != null ? limit / 100 : config.forkSpikeMinBytes();
+    return Math.abs(now - before) >= step;
   }
 
   /**
@@ -246,6 +275,10 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
 
   private List<Alert> step(final String host, final String instance, final Set<AlertType> types,
       final List<Finding> findings, final long nowMs) {
+    // Nearly every step of a healthy fleet: nothing found, nothing live, so nothing can change.
+    if (findings.isEmpty() && liveView(host, instance).isEmpty()) {
+      return List.of();
+    }
     final Map<AlertType, LiveAlert> live = liveAlerts(host, instance);
     final Map<AlertType, LiveAlert> before = new EnumMap<>(AlertType.class);
     before.putAll(live);
@@ -317,6 +350,13 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
 
   /** A copy the caller may change (the lifecycle does); {@link #saveLive} writes it back. */
   private Map<AlertType, LiveAlert> liveAlerts(final String host, final String instance) {
+    final Map<AlertType, LiveAlert> copy = new EnumMap<>(AlertType.class);
+    copy.putAll(liveView(host, instance));
+    return copy;
+  }
+
+  /** The live alerts as cached, read from the store on first use: not to be changed. */
+  private Map<AlertType, LiveAlert> liveView(final String host, final String instance) {
     final String prefix = alertPrefix(host, instance);
     Map<AlertType, LiveAlert> live = liveCache.get(prefix);
     if (live == null) {
@@ -329,9 +369,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       }
       liveCache.put(prefix, live);
     }
-    final Map<AlertType, LiveAlert> copy = new EnumMap<>(AlertType.class);
-    copy.putAll(live);
-    return copy;
+    return live;
   }
 
   private void saveLive(final String host, final String instance, final Map<AlertType, LiveAlert> before,

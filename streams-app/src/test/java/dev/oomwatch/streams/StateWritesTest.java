@@ -52,6 +52,25 @@ class StateWritesTest {
   }
 
   @Test
+  void aQuietKernelLookBetweenRedisSamplesWaitsForTheNextOneAMovedOneIsJudgedAtOnce() {
+    final Series s = new Series("state-03", 6379, "/redis", 4096);
+    try (TopologyHarness t = new TopologyHarness(Map.of("detect.state.flush", "0s"), WALL)) {
+      final KeyValueStore<String, InstanceState> instances = t.driver.getKeyValueStore(OomwatchTopology.INSTANCES);
+      final String key = DetectProcessor.instanceKey(s.host, s.instance);
+      t.send(s.kernel(T0 - 500, 330, null, 0, 340));
+      t.send(s.redis(T0, 300, 330, false, null));
+      t.send(s.kernel(T0 + 500, 331, null, 0, 341));
+      assertThat(instances.get(key).latest().timestampMs()).as("a look that changes nothing").isEqualTo(T0);
+      // 60 MB more in a 4 GiB cgroup: over a hundredth of the limit
+      t.send(s.kernel(T0 + 700, 390, null, 0, 400));
+      assertThat(instances.get(key).latest().timestampMs()).isEqualTo(T0 + 700);
+      // and a fork child the kernel sees before Redis reports the save
+      t.send(s.kernel(T0 + 900, 390, 9002L, 10, 401));
+      assertThat(instances.get(key).forkStartMs).isEqualTo(T0 + 900);
+    }
+  }
+
+  @Test
   void aZeroDelayWritesEveryChangeThrough() {
     final Series s = new Series("state-02", 6379, "/redis", 4096);
     try (TopologyHarness t = new TopologyHarness(Map.of("detect.state.flush", "0s"), WALL)) {
