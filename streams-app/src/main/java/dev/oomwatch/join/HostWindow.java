@@ -1,8 +1,7 @@
 package dev.oomwatch.join;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -26,20 +25,26 @@ public record HostWindow(List<KernelView> views, Long unattributedKillMs, String
   }
 
   public HostWindow add(final KernelView view) {
-    final List<KernelView> next = new ArrayList<>(views.size() + 1);
-    next.addAll(views);
-    next.add(view);
-    // views nearly always come in order: sort only when this one is older than the newest
-    if (next.size() > 1 && view.timestampMs() < next.get(next.size() - 2).timestampMs()) {
-      next.sort(Comparator.comparingLong(KernelView::timestampMs));
+    final int n = views.size();
+    final KernelView[] next = new KernelView[n + 1];
+    // views nearly always come in order: the new one goes last, else where its time puts it
+    int at = n;
+    while (at > 0 && views.get(at - 1).timestampMs() > view.timestampMs()) {
+      at--;
+    }
+    for (int i = 0, j = 0; i <= n; i++) {
+      next[i] = i == at ? view : views.get(j++);
     }
     // Views older than the join can reach are dead weight written back on every host sample.
-    final long horizon = next.get(next.size() - 1).timestampMs() - KEEP_MS;
-    while (next.size() > CAPACITY || (next.size() > 2 && next.get(0).timestampMs() < horizon)) {
-      next.remove(0);
+    final long horizon = next[n].timestampMs() - KEEP_MS;
+    int from = 0;
+    while (n + 1 - from > CAPACITY || (n + 1 - from > 2 && next[from].timestampMs() < horizon)) {
+      from++;
     }
-    return new HostWindow(Collections.unmodifiableList(next), unattributedKillMs, unattributedKill);
+    final KernelView[] kept = from == 0 ? next : Arrays.copyOfRange(next, from, n + 1);
+    return new HostWindow(Collections.unmodifiableList(Arrays.asList(kept)), unattributedKillMs, unattributedKill);
   }
+
 
   /** The view valid at {@code timestampMs} within {@code toleranceMs}, or null. */
   public KernelView asOf(final long timestampMs, final long toleranceMs) {

@@ -153,8 +153,10 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     // the views are the next seconds' join partners: lost in a crash, the next host sample replaces them
     hosts.putRoutine(sample.getHost(), window, System.currentTimeMillis());
     final Map<String, InstanceState> onHost = instancesOf(sample.getHost());
-    final boolean persistent = onHost.values().stream()
-        .anyMatch(s -> s.latest() != null && Boolean.TRUE.equals(s.latest().persistent()));
+    boolean persistent = false;
+    for (final InstanceState s : onHost.values()) {
+      persistent |= s.latest() != null && Boolean.TRUE.equals(s.latest().persistent());
+    }
     judgeHost(sample.getHost(), view, window, persistent, view.timestampMs(), recordTs);
     for (final Map.Entry<String, InstanceState> e : onHost.entrySet()) {
       final InstanceState state = e.getValue();
