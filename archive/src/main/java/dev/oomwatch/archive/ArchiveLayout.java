@@ -2,9 +2,13 @@ package dev.oomwatch.archive;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -66,8 +70,27 @@ public final class ArchiveLayout {
     if (!Files.isDirectory(dir)) {
       return parts;
     }
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.filter(Files::isRegularFile).map(ArchiveLayout::parse).filter(p -> p != null).forEach(parts::add);
+    try {
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs) {
+          final Part part = attrs.isRegularFile() ? parse(file) : null;
+          if (part != null) {
+            parts.add(part);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(final Path file, final IOException e) throws IOException {
+          // A running archiver renames and deletes its temporary files while a query lists the
+          // folder: one gone between the listing and its look is simply not part of the answer.
+          if (e instanceof NoSuchFileException) {
+            return FileVisitResult.CONTINUE;
+          }
+          throw e;
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + dir, e);
     }
