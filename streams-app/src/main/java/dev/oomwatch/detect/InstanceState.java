@@ -35,9 +35,11 @@ public final class InstanceState {
    * replaced by the next samples anyway and may be written later.
    */
   public List<Object> transitions() {
+    // whether the latest snapshot has the kernel's side: the API shows it, so its first arrival counts
+    final boolean kernelSeen = latest() != null && latest().kernelTimestampMs() != null;
     return Arrays.asList(forkStartMs, forkBaseline, lastForkDurationMs, new ArrayList<>(restarts), lastKill,
         fragmentationHighSinceMs, oomErrorsRoseAtMs, lastOomErrors, new ArrayList<>(serverPids),
-        new ArrayList<>(childPids), cgroupPath);
+        new ArrayList<>(childPids), cgroupPath, kernelSeen);
   }
 
   public InstanceSnapshot latest() {

@@ -210,14 +210,17 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   /**
    * Whether a kernel look is judged by itself, between Redis samples: while a fork runs (the kernel
    * sees the child before Redis reports the save, and its end), when Redis has not been heard
-   * within the join's reach, when the instance is near its limit, or when its physical memory
+   * within the join's reach, when the last snapshot had no kernel view (its Redis sample was read
+   * before the host sample of its time), when the instance is near its limit, or when its physical memory
    * moved by a hundredth of the limit since the last judged snapshot. Otherwise the next Redis
    * sample brings this view, joined, within a second; judging every look of every quiet instance
    * twice was half of the stream thread's time (measured).
    */
   private boolean kernelLookMatters(final InstanceSnapshot latest, final InstanceSnapshot look, final KernelView view) {
     if (look.forking() || latest.forking()
-        || view.timestampMs() - latest.timestampMs() > config.joinTolerance().toMillis()) {
+        || view.timestampMs() - latest.timestampMs() > config.joinTolerance().toMillis()
+        // the last Redis sample came before any kernel view of its time: this look completes it
+        || (latest.kernelTimestampMs() == null && look.kernelTimestampMs() != null)) {
       return true;
     }
     final Long now = look.physical();

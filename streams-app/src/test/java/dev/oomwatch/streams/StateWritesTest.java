@@ -54,16 +54,24 @@ class StateWritesTest {
   @Test
   void aQuietKernelLookBetweenRedisSamplesWaitsForTheNextOneAMovedOneIsJudgedAtOnce() {
     final Series s = new Series("state-03", 6379, "/redis", 4096);
-    try (TopologyHarness t = new TopologyHarness(Map.of("detect.state.flush", "0s"), WALL)) {
+    try (TopologyHarness t = new TopologyHarness(Map.of("detect.state.flush", "5s"), WALL)) {
       final KeyValueStore<String, InstanceState> instances = t.driver.getKeyValueStore(OomwatchTopology.INSTANCES);
       final String key = DetectProcessor.instanceKey(s.host, s.instance);
       t.send(s.kernel(T0 - 500, 330, null, 0, 340));
       t.send(s.redis(T0, 300, 330, false, null));
       t.send(s.kernel(T0 + 500, 331, null, 0, 341));
       assertThat(instances.get(key).latest().timestampMs()).as("a look that changes nothing").isEqualTo(T0);
-      // 60 MB more in a 4 GiB cgroup: over a hundredth of the limit
+      // 60 MB more in a 4 GiB cgroup: over a hundredth of the limit (judged, written by the flush)
       t.send(s.kernel(T0 + 700, 390, null, 0, 400));
+      t.driver.advanceWallClockTime(java.time.Duration.ofSeconds(6));
       assertThat(instances.get(key).latest().timestampMs()).isEqualTo(T0 + 700);
+      // a Redis sample read before any kernel view of its time is completed by the next look
+      final Series late = new Series("state-04", 6379, "/redis", 4096);
+      t.send(late.redis(T0, 300, 330, false, null));
+      assertThat(instances.get(DetectProcessor.instanceKey(late.host, late.instance)).latest().cgroupLimit()).isNull();
+      t.send(late.kernel(T0 + 300, 330, null, 0, 340));
+      assertThat(instances.get(DetectProcessor.instanceKey(late.host, late.instance)).latest().cgroupLimit())
+          .as("the first kernel view is written at once: the API shows it").isEqualTo(4096L * Series.MB);
       // and a fork child the kernel sees before Redis reports the save
       t.send(s.kernel(T0 + 900, 390, 9002L, 10, 401));
       assertThat(instances.get(key).forkStartMs).isEqualTo(T0 + 900);
