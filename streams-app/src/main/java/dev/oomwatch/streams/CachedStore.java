@@ -92,10 +92,6 @@ final class CachedStore<V> {
     flushDue(Long.MAX_VALUE);
   }
 
-  int dirty() {
-    return dirtySince.size();
-  }
-
   KeyValueStore<String, V> store() {
     return store;
   }
