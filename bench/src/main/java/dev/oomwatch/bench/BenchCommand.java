@@ -20,12 +20,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -42,6 +44,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -139,13 +145,12 @@ public final class BenchCommand implements Callable<Integer> {
       // Sustained means a warm JVM: on two cores the JIT compiling the broker, the clients, Kafka
       // Streams and the app took 0.8 of a core for the whole first minute (measured per thread),
       // so a cold drain measures the compiler. Both topologies are drained unmeasured until it settles.
+      final Backlog data = new Backlog(admin, servers, dir, backlog, inputs, produced);
       for (int round = 1; round <= warmupRounds; round++) {
-        final Drain warmPass = drain(admin, servers, dir, backlog, inputs, produced, passThrough(backlog), "warm" + round + "-pass");
-        final Drain warmReal = drain(admin, servers, dir, backlog, inputs, produced, null, "warm" + round + "-detect");
-        drain(admin, servers, dir, backlog, inputs, produced, decodeOnly(backlog), "warm" + round + "-decode");
-        final double jit = Math.max(warmPass.jitCores(), warmReal.jitCores());
+        final Round warm = round(data, "warm" + round + "-");
+        final double jit = Math.max(warm.pass().jitCores(), warm.real().jitCores());
         System.out.printf("warm-up %d: pass-through %,.0f rec/s, streams-app %,.0f rec/s, JIT %.2f cores%n",
-            round, warmPass.rate(), warmReal.rate(), jit);
+            round, warm.pass().rate(), warm.real().rate(), jit);
         if (jit < 0.1) {
           break;
         }
@@ -156,9 +161,10 @@ public final class BenchCommand implements Callable<Integer> {
       final List<Drain> reals = new ArrayList<>();
       final List<Drain> decodes = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
-        passes.add(drain(admin, servers, dir, backlog, inputs, produced, passThrough(backlog), "pass" + round));
-        reals.add(drain(admin, servers, dir, backlog, inputs, produced, null, "detect" + round));
-        decodes.add(drain(admin, servers, dir, backlog, inputs, produced, decodeOnly(backlog), "decode" + round));
+        final Round measured = round(data, "r" + round + "-");
+        passes.add(measured.pass());
+        reals.add(measured.real());
+        decodes.add(measured.decode());
       }
       final Drain pass = Drain.median(passes);
       final Drain real = Drain.median(reals);
@@ -199,20 +205,31 @@ public final class BenchCommand implements Callable<Integer> {
   record Drain(double rate, double seconds, double cores, double jitCores, long heapMb) {
     static Drain median(final List<Drain> drains) {
       final List<Drain> sorted = new ArrayList<>(drains);
-      sorted.sort(java.util.Comparator.comparingDouble(Drain::rate));
+      sorted.sort(Comparator.comparingDouble(Drain::rate));
       return sorted.get(sorted.size() / 2);
     }
 
     static String rates(final List<Drain> drains) {
-      return drains.stream().map(d -> String.format("%,.0f", d.rate())).collect(java.util.stream.Collectors.joining(", "));
+      return drains.stream().map(d -> String.format("%,.0f", d.rate())).collect(Collectors.joining(", "));
     }
   }
 
+  /** What every drain of one run shares: the broker, the backlog's topics and their size. */
+  private record Backlog(Admin admin, String servers, Path dir, String prefix, List<TopicPartition> inputs, long records) {}
+
+  /** One drain of each topology, in the same order every round. */
+  private record Round(Drain pass, Drain real, Drain decode) {}
+
+  private Round round(final Backlog b, final String name) throws Exception {
+    return new Round(drain(b, passThrough(b.prefix()), name + "pass"), drain(b, null, name + "detect"),
+        drain(b, DecodeOnly.topology(b.prefix()), name + "decode"));
+  }
+
   /** Runs one topology over the backlog from the start; timed from RUNNING until nothing is left to read. */
-  private Drain drain(final Admin admin, final String servers, final Path dir, final String prefix,
-      final List<TopicPartition> inputs, final long records, final Topology custom, final String name) throws Exception {
+  private Drain drain(final Backlog b, final Topology custom, final String name) throws Exception {
+    final Admin admin = b.admin();
     final String appId = "bench-" + run + "-" + name;
-    final StreamsAppConfig config = config(servers, dir, prefix, appId);
+    final StreamsAppConfig config = config(b.servers(), b.dir(), b.prefix(), appId);
     final Topology topology = custom != null ? custom
         : OomwatchTopology.build(config.kafka(), config.detection(), config.history());
     final Properties props = config.streamsProperties();
@@ -222,13 +239,13 @@ public final class BenchCommand implements Callable<Integer> {
       streams.start();
       awaitRunning(streams);
       final Measured m = new Measured();
-      final Lag lag = new Lag(admin, inputs);
+      final Lag lag = new Lag(admin, b.inputs());
       while (lag.of(appId) > 0) {
         m.sample();
         Thread.sleep(100);
       }
       final double seconds = m.seconds();
-      result = new Drain(records / seconds, seconds, m.cores(), m.jitCores(), m.maxHeapMb());
+      result = new Drain(b.records() / seconds, seconds, m.cores(), m.jitCores(), m.maxHeapMb());
       streams.close();
       streams.cleanUp();
     }
@@ -349,27 +366,32 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** Decodes every record as the app does and keeps nothing: Kafka Streams plus Avro, no detection, no state. */
-  private static Topology decodeOnly(final String prefix) {
-    final Topology t = new Topology();
-    t.addSource("in", new StringDeserializer(), new ByteArrayDeserializer(),
-        Topic.REDIS_SAMPLES.fullName(prefix), Topic.HOST_SAMPLES.fullName(prefix), Topic.KERNEL_EVENTS.fullName(prefix));
-    t.addProcessor("decode", () -> new org.apache.kafka.streams.processor.api.Processor<String, byte[], Void, Void>() {
-      private org.apache.kafka.streams.processor.api.ProcessorContext<Void, Void> context;
+  private static final class DecodeOnly implements Processor<String, byte[], Void, Void> {
+    private final String prefix;
+    private ProcessorContext<Void, Void> context;
 
-      @Override
-      public void init(final org.apache.kafka.streams.processor.api.ProcessorContext<Void, Void> context) {
-        this.context = context;
-      }
+    private DecodeOnly(final String prefix) {
+      this.prefix = prefix;
+    }
 
-      @Override
-      public void process(final org.apache.kafka.streams.processor.api.Record<String, byte[]> record) {
-        final String topic = context.recordMetadata().map(org.apache.kafka.streams.processor.api.RecordMetadata::topic)
-            .orElseThrow();
-        final AvroSerde<? extends SpecificRecord> serde = Serdes.forTopic(Topic.byName(topic, prefix).orElseThrow());
-        serde.decode(topic, record.value());
-      }
-    }, "in");
-    return t;
+    static Topology topology(final String prefix) {
+      final Topology t = new Topology();
+      t.addSource("in", new StringDeserializer(), new ByteArrayDeserializer(),
+          Topic.REDIS_SAMPLES.fullName(prefix), Topic.HOST_SAMPLES.fullName(prefix), Topic.KERNEL_EVENTS.fullName(prefix));
+      t.addProcessor("decode", () -> new DecodeOnly(prefix), "in");
+      return t;
+    }
+
+    @Override
+    public void init(final ProcessorContext<Void, Void> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(final Record<String, byte[]> record) {
+      final String topic = context.recordMetadata().map(RecordMetadata::topic).orElseThrow();
+      Serdes.forTopic(Topic.byName(topic, prefix).orElseThrow()).decode(topic, record.value());
+    }
   }
 
   private StreamsAppConfig config(final String servers, final Path dir, final String prefix, final String appId) {

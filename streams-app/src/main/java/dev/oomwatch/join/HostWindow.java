@@ -45,7 +45,6 @@ public record HostWindow(List<KernelView> views, Long unattributedKillMs, String
     return new HostWindow(Collections.unmodifiableList(Arrays.asList(kept)), unattributedKillMs, unattributedKill);
   }
 
-
   /** The view valid at {@code timestampMs} within {@code toleranceMs}, or null. */
   public KernelView asOf(final long timestampMs, final long toleranceMs) {
     KernelView before = null;

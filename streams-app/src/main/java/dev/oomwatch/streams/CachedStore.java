@@ -72,9 +72,8 @@ final class CachedStore<V> {
     dirtySince.putIfAbsent(key, nowMs);
   }
 
-  /** Writes every routine change older than the delay; returns how many. */
-  int flushDue(final long nowMs) {
-    int written = 0;
+  /** Writes every routine change older than the delay ({@code nowMs} on the clock {@link #putRoutine} was given). */
+  void flushDue(final long nowMs) {
     for (final Iterator<Map.Entry<String, Long>> it = dirtySince.entrySet().iterator(); it.hasNext(); ) {
       final Map.Entry<String, Long> e = it.next();
       if (nowMs - e.getValue() < delayMs) {
@@ -82,9 +81,7 @@ final class CachedStore<V> {
       }
       store.put(e.getKey(), cache.get(e.getKey()));
       it.remove();
-      written++;
     }
-    return written;
   }
 
   /** Writes every routine change (the task is closing). */

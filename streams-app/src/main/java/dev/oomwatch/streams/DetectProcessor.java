@@ -26,9 +26,11 @@ import dev.oomwatch.schema.KernelEvent;
 import dev.oomwatch.schema.RedisSample;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,7 +64,8 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   private final DetectionConfig config;
   private final HistoryConfig historyConfig;
   private final List<Detector> detectors = Detectors.all();
-  private Set<AlertType> detectorTypes;
+  /** The types the instance detectors judge. */
+  private final Set<AlertType> detectorTypes = typesOf(detectors);
   private final List<HostDetector> hostDetectors = HostSettingsDetectors.all();
   private ProcessorContext<String, Alert> context;
   /** Per task: hosts of one partition. Sized for thousands of hosts per partition. */
@@ -139,7 +142,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     final HostWindow window = hosts.get(sample.getHost());
     final KernelView view = window == null ? null : window.asOf(sample.getTimestampMs(), config.joinTolerance().toMillis());
     final InstanceSnapshot snapshot = SnapshotBuilder.build(sample, view);
-    judge(state, snapshot, snapshot.reachable() ? allTypes() : EVENT_TYPES, recordTs, true);
+    judge(state, snapshot, snapshot.reachable() ? detectorTypes : EVENT_TYPES, recordTs, true);
     save(key, state, before, snapshot.forking());
     final Set<String> known = hostInstances.get(sample.getHost());
     if (known != null) {
@@ -151,7 +154,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     final KernelView view = KernelView.of(sample);
     final HostWindow window = orEmpty(hosts.get(sample.getHost())).add(view);
     // the views are the next seconds' join partners: lost in a crash, the next host sample replaces them
-    hosts.putRoutine(sample.getHost(), window, System.currentTimeMillis());
+    hosts.putRoutine(sample.getHost(), window, context.currentSystemTimeMs());
     final Map<String, InstanceState> onHost = instancesOf(sample.getHost());
     boolean persistent = false;
     for (final InstanceState s : onHost.values()) {
@@ -169,7 +172,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
         continue;
       }
       final List<Object> before = state.transitions();
-      judge(state, snapshot, allTypes(), recordTs, false);
+      judge(state, snapshot, detectorTypes, recordTs, false);
       save(e.getKey(), state, before, snapshot.forking());
     }
   }
@@ -244,7 +247,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     if (before == null || forking || !before.equals(state.transitions())) {
       instances.put(key, state);
     } else {
-      instances.putRoutine(key, state, System.currentTimeMillis());
+      instances.putRoutine(key, state, context.currentSystemTimeMs());
     }
   }
 
@@ -299,7 +302,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
    */
   private void resolveStale(final long wallClockMs) {
     final long stale = config.staleAfter().toMillis();
-    final Set<String> prefixes = new java.util.LinkedHashSet<>();
+    final Set<String> prefixes = new LinkedHashSet<>();
     try (KeyValueIterator<String, LiveAlert> it = alerts.all()) {
       while (it.hasNext()) {
         final String key = it.next().key;
@@ -412,18 +415,14 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
         map.put(kv.key, kv.value);
       }
     }
-    hostInstances.put(host, new java.util.LinkedHashSet<>(map.keySet()));
+    hostInstances.put(host, new LinkedHashSet<>(map.keySet()));
     return map;
   }
 
-  /** The types the instance detectors judge: computed once, it is asked on every record. */
-  private Set<AlertType> allTypes() {
-    if (detectorTypes == null) {
-      final Set<AlertType> types = EnumSet.noneOf(AlertType.class);
-      detectors.forEach(d -> types.add(d.type()));
-      detectorTypes = java.util.Collections.unmodifiableSet(types);
-    }
-    return detectorTypes;
+  private static Set<AlertType> typesOf(final List<Detector> detectors) {
+    final Set<AlertType> types = EnumSet.noneOf(AlertType.class);
+    detectors.forEach(d -> types.add(d.type()));
+    return Collections.unmodifiableSet(types);
   }
 
   static String instanceKey(final String host, final String instance) {
