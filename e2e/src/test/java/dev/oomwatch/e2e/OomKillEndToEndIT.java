@@ -205,14 +205,20 @@ class OomKillEndToEndIT {
     final String cgroup = i.cgroup().path();
     final int before = (int) pipeline.kernelEvents.all().stream()
         .filter(e -> cgroup.equals(e.value().getTaskMemcg())).count();
-    try (RedisLoad load = RedisLoad.connect(i.redis().uri())) {
+    try (RedisLoad load = RedisLoad.connectWhenReady(i.redis().uri(), Duration.ofSeconds(60))) {
       // Filled by Redis's own figure: the cgroup also holds page cache of earlier saves and of the
       // AOF, and for a moment the orphaned fork child of a server killed just before.
       int percent = 62;
       // A restarted server may have loaded an earlier save: overwrite whatever keys it holds.
       int keys = (int) Math.max(load.dbsize(), load.fillUntil(() -> load.usedMemory() > LIMIT * 62 / 100, 1_000, 400_000));
+      // A 160 MB data set is saved in well under a second, and writes at full speed copy the
+      // headroom in a few hundred milliseconds: on a loaded machine the kill could come before any
+      // sample showed the fork. Production data sets take seconds to save and are written at a rate,
+      // so the child saves at most 50,000 keys a second (Redis's own test delay, per key) and the
+      // writes come at 20,000 a second: still enough to copy the headroom within one save.
+      load.configSet("rdb-key-save-delay", "20");
       Thread.sleep(2_000); // let the collector see the instance filled and idle: the pre-fork baseline
-      load.startOverwriting(keys, 1_000);
+      load.startOverwriting(keys, 1_000, 20_000);
       final long deadline = System.currentTimeMillis() + 120_000;
       long nextRaise = System.currentTimeMillis() + 10_000;
       while (i.redis().isAlive() && i.redis().pid() == serverPid && System.currentTimeMillis() < deadline
@@ -256,7 +262,8 @@ class OomKillEndToEndIT {
     assertThat(killAlert.getEventTimeMs()).isGreaterThanOrEqualTo(kill.getTimestampMs());
     final List<Alert> warnings = alerts.stream()
         .filter(a -> FORK_WARNINGS.contains(a.getType()) && a.getStatus() == AlertStatus.FIRING).toList();
-    assertThat(warnings).as("FORK_COW_SPIKE or FORK_OOM_IMMINENT before the kill").isNotEmpty();
+    assertThat(warnings).as("FORK_COW_SPIKE or FORK_OOM_IMMINENT before the kill%n%s",
+        WhatItSaw.before(pipeline, instance, kill.getTaskMemcg(), kill, 10_000)).isNotEmpty();
     assertThat(warnings.get(0).getEventTimeMs()).as("first fork warning before the kill").isLessThan(kill.getTimestampMs());
     assertThat(alerts.indexOf(warnings.get(0))).isLessThan(alerts.indexOf(killAlert));
     printLatencies(instance, alerts, kill);
@@ -270,6 +277,7 @@ class OomKillEndToEndIT {
         .map(a -> kill.getTimestampMs() - a.getEventTimeMs()).orElse(null);
     System.out.printf("[%s] LATENCY kill->KERNEL_OOM_KILL on the alerts topic: %d ms; LEAD first fork warning->kill: %s ms%n",
         instance, arrived - kill.getTimestampMs(), lead == null ? "none" : lead);
+    System.out.print(WhatItSaw.before(pipeline, instance, kill.getTaskMemcg(), kill, 5_000));
   }
 
   private static List<Alert> awaitAlerts(final String instance, final java.util.function.Predicate<List<Alert>> done,

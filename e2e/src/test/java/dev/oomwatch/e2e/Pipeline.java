@@ -4,7 +4,9 @@ import dev.oomwatch.collector.Collector;
 import dev.oomwatch.collector.CollectorConfig;
 import dev.oomwatch.config.Settings;
 import dev.oomwatch.schema.Alert;
+import dev.oomwatch.schema.HostSample;
 import dev.oomwatch.schema.KernelEvent;
+import dev.oomwatch.schema.RedisSample;
 import dev.oomwatch.streams.StreamsApp;
 import dev.oomwatch.streams.StreamsAppConfig;
 import dev.oomwatch.testkit.KafkaBackend;
@@ -27,6 +29,9 @@ final class Pipeline implements AutoCloseable {
   final StreamsApp streams;
   final TopicLog<Alert> alerts;
   final TopicLog<KernelEvent> kernelEvents;
+  /** The raw samples, kept so a failed scenario can print what the pipeline was given. */
+  final TopicLog<RedisSample> redisSamples;
+  final TopicLog<HostSample> hostSamples;
   private final Settings settings;
 
   Pipeline(final Path dir) throws InterruptedException {
@@ -46,6 +51,8 @@ final class Pipeline implements AutoCloseable {
     }
     alerts = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.alerts", Serdes.alert().deserializer());
     kernelEvents = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.kernel-events", Serdes.kernelEvent().deserializer());
+    redisSamples = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.redis-samples", Serdes.redisSample().deserializer());
+    hostSamples = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.host-samples", Serdes.hostSample().deserializer());
   }
 
   /** A collector for this host watching the given Redis URIs. */
@@ -57,6 +64,8 @@ final class Pipeline implements AutoCloseable {
   public void close() {
     alerts.close();
     kernelEvents.close();
+    redisSamples.close();
+    hostSamples.close();
     streams.close();
     kafka.close();
   }

@@ -33,6 +33,39 @@ public final class RedisLoad implements AutoCloseable {
     return new RedisLoad(client, client.connect());
   }
 
+  /**
+   * Connects once the server answers and has loaded its data set, retrying until {@code wait} has
+   * passed: a server restarted after a kill may still be loading a save (Redis answers LOADING), or
+   * be between a death and its supervisor's restart.
+   */
+  public static RedisLoad connectWhenReady(final String uri, final Duration wait) throws InterruptedException {
+    final long deadline = System.currentTimeMillis() + wait.toMillis();
+    while (true) {
+      RedisLoad load = null;
+      try {
+        load = connect(uri);
+        if (!load.loading()) {
+          return load;
+        }
+      } catch (RuntimeException e) {
+        if (System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+      }
+      if (load != null) {
+        load.close();
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException(uri + " still loading its data set after " + wait);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private boolean loading() {
+    return connection.sync().info("persistence").contains("loading:1");
+  }
+
   /** Writes keys {@code key:0} to {@code key:<keys-1>} of {@code valueBytes} each, pipelined. */
   public void fill(final int keys, final int valueBytes) {
     fill(0, keys, valueBytes);
@@ -122,6 +155,11 @@ public final class RedisLoad implements AutoCloseable {
   /** Number of keys in the current database. */
   public long dbsize() {
     return connection.sync().dbsize();
+  }
+
+  /** CONFIG SET, for settings a test changes on a running (or restarted) server. */
+  public void configSet(final String name, final String value) {
+    connection.sync().configSet(name, value);
   }
 
   public void bgsave() {
