@@ -164,11 +164,18 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     for (final Map.Entry<String, InstanceState> e : onHost.entrySet()) {
       final InstanceState state = e.getValue();
       final InstanceSnapshot latest = state.latest();
-      if (state.lastRedis == null || latest == null || !latest.reachable() || view.timestampMs() <= latest.timestampMs()) {
+      if (state.lastRedis == null || latest == null || !latest.reachable()) {
         continue;
       }
-      final InstanceSnapshot snapshot = SnapshotBuilder.withKernel(state.lastRedis, view, view.timestampMs());
-      if (!kernelLookMatters(latest, snapshot, view)) {
+      final InstanceSnapshot snapshot;
+      if (view.timestampMs() > latest.timestampMs()) {
+        snapshot = SnapshotBuilder.withKernel(state.lastRedis, view, view.timestampMs());
+        if (!kernelLookMatters(latest, snapshot, view)) {
+          continue;
+        }
+      } else if (lateForkLook(latest, view)) {
+        snapshot = SnapshotBuilder.withKernel(state.lastRedis, view, latest.timestampMs());
+      } else {
         continue;
       }
       final List<Object> before = state.transitions();
@@ -237,6 +244,19 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     }
     final long step = limit != null ? limit / 100 : config.forkSpikeMinBytes();
     return Math.abs(now - before) >= step;
+  }
+
+  /**
+   * Whether a kernel look read after a Redis sample of a later time is still the best the kernel
+   * said at that time: the three topics are read independently, so a fork's kernel looks can come
+   * after the Redis samples of the same seconds, and those were joined with older views (taken
+   * before the fork, in the worst case). Judged only while Redis said a fork runs, so a late look
+   * at a child cannot start a fork that Redis already reported ended.
+   */
+  private boolean lateForkLook(final InstanceSnapshot latest, final KernelView view) {
+    final Long joined = latest.kernelTimestampMs();
+    return latest.redisForking() && (joined == null || view.timestampMs() > joined)
+        && latest.timestampMs() - view.timestampMs() <= config.joinTolerance().toMillis();
   }
 
   /**

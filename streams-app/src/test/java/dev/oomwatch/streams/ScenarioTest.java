@@ -66,6 +66,53 @@ class ScenarioTest {
   }
 
   @Test
+  void aForksKernelLooksReadAfterTheRedisSamplesOfTheSameSecondsStillFireTheSpike() {
+    final Series s = new Series("cache-12", 6380, "/redis", 600);
+    s.maxmemoryMb = 250;
+    try (TopologyHarness t = new TopologyHarness()) {
+      long ts = T0;
+      for (int i = 0; i < 10; i++, ts += 1000) {
+        t.send(s.redis(ts, 200, 220, false, null));
+        t.send(s.kernel(ts + 500, 220, null, 0, 230));
+      }
+      // the topics are read independently: the fork's Redis samples are all read first, joined with
+      // the last view before the fork, and the kernel's looks at the copy come after them
+      final long forkStart = ts;
+      for (int step = 0; step < 10; step++) {
+        t.send(s.redis(forkStart + step * 200L, 200, 220, true, step * 10.0));
+      }
+      assertThat(t.drain()).as("the Redis samples alone show no copy").isEmpty();
+      for (int step = 0; step < 9; step++) {
+        t.send(s.kernel(forkStart + step * 200L + 100, 220, 7000L, (step + 1) * 20, 230 + (step + 1) * 20));
+      }
+      final List<Alert> alerts = t.drain();
+      assertThat(TopologyHarness.firing(alerts)).contains("FORK_COW_SPIKE/WARNING");
+      final Alert spike = alerts.stream().filter(a -> a.getType() == AlertType.FORK_COW_SPIKE).findFirst().orElseThrow();
+      assertThat(spike.getEventTimeMs()).as("stamped at the latest Redis sample, time never runs back")
+          .isEqualTo(forkStart + 1800);
+    }
+  }
+
+  @Test
+  void aLateKernelLookAtAForkChildDoesNotReopenAForkRedisSaidHadEnded() {
+    final Series s = new Series("cache-13", 6380, "/redis", 600);
+    s.maxmemoryMb = 250;
+    try (TopologyHarness t = new TopologyHarness()) {
+      long ts = T0;
+      for (int i = 0; i < 10; i++, ts += 1000) {
+        t.send(s.redis(ts, 200, 220, false, null));
+        t.send(s.kernel(ts + 500, 220, null, 0, 230));
+      }
+      t.send(s.redis(ts, 200, 220, true, 50.0));
+      t.send(s.kernel(ts + 100, 220, 7001L, 5, 232));
+      t.send(s.redis(ts + 1000, 200, 220, false, null));
+      // the child's last look, read after Redis reported the save done: a big copy, but over
+      t.send(s.kernel(ts + 900, 220, 7001L, 150, 380));
+      assertThat(t.drain()).noneMatch(a -> FORK_KILL_RESTART.contains(a.getType()));
+    }
+  }
+
+  @Test
   void aRestartWithoutAKillHasAnUnknownCause() {
     final Series s = new Series("cache-03", 6379, "/redis", 4096);
     try (TopologyHarness t = new TopologyHarness()) {
