@@ -20,11 +20,14 @@ import java.util.Set;
 public final class HostSampler {
   /** Servers are rediscovered this often; known ones are re-read every sample. */
   private static final long RESCAN_MS = 5_000;
+  /** The serverPid of a fork child whose server is gone: no pid is 0. */
+  public static final long NO_SERVER = 0;
 
   private final String host;
   private final KernelPaths paths;
   private final ProcessScanner scanner;
   private List<Long> servers = List.of();
+  private List<Long> orphans = List.of();
   private long lastScanMs = Long.MIN_VALUE / 2;
 
   public HostSampler(final String host, final KernelPaths paths, final Set<String> serverNames, final boolean readSmaps) {
@@ -40,10 +43,16 @@ public final class HostSampler {
   /** The server pids found by the last scan (re-scanning if it is old). */
   public synchronized List<Long> servers(final long nowMs) {
     if (nowMs - lastScanMs >= RESCAN_MS) {
-      servers = scanner.findServers(new FileReads());
+      final ProcessScanner.Found found = scanner.find(new FileReads());
+      servers = found.servers();
+      orphans = found.orphanedChildren();
       lastScanMs = nowMs;
     }
     return servers;
+  }
+
+  private synchronized List<Long> orphansOfLastScan() {
+    return orphans;
   }
 
   /** Forces a re-scan at the next sample: a known server vanished or a new one may exist. */
@@ -98,6 +107,17 @@ public final class HostSampler {
         if (childMemory != null) {
           processes.add(childMemory);
         }
+      }
+    }
+    // A fork child whose server died (its parent is init now): still holding memory in the cgroup
+    // until its save ends, so it is reported, as a child of no server. Matched to an instance by
+    // its port it would look like the restarted server, or like that server forking.
+    for (final long orphan : orphansOfLastScan()) {
+      final ProcessMemory memory = scanner.read(orphan, ProcessRole.FORK_CHILD, NO_SERVER, reads, cgroups);
+      if (memory == null) {
+        vanished = true;
+      } else {
+        processes.add(memory);
       }
     }
     if (vanished) {

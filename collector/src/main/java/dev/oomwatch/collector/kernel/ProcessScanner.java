@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  */
 public final class ProcessScanner {
   private static final Pattern TITLE_PORT = Pattern.compile("(?:^|\\s)\\S*:(\\d{1,5})(?:\\s|$)");
+  private static final Pattern FORK_CHILD_TITLE =
+      Pattern.compile("(?:redis|valkey)-(?:rdb-bgsave|aof-rewrite|rdb-to-slaves|module-fork)");
   private static final Pattern PORT_FLAG = Pattern.compile("--port\\s+(\\d{1,5})");
 
   private final KernelPaths paths;
@@ -39,8 +41,20 @@ public final class ProcessScanner {
     return paths;
   }
 
+  /**
+   * What a scan of /proc found: the servers, and the fork children whose server died before them.
+   * Such an orphan (its parent is now init) keeps the server's name and its copy of the memory in
+   * the cgroup while it finishes its save; its title, not its parent, says what it is.
+   */
+  public record Found(List<Long> servers, List<Long> orphanedChildren) {}
+
   /** Pids of server processes: a matching name whose parent is not itself a matching process. */
   public List<Long> findServers(final FileReads reads) {
+    return find(reads).servers();
+  }
+
+  /** Servers and orphaned fork children; see {@link Found}. */
+  public Found find(final FileReads reads) {
     final Map<Long, Long> matching = new HashMap<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(paths.proc(), p -> isPid(p.getFileName().toString()))) {
       for (final Path dir : dirs) {
@@ -54,13 +68,30 @@ public final class ProcessScanner {
       reads.note(paths.proc().toString(), "cannot list: " + e.getMessage());
     }
     final List<Long> servers = new ArrayList<>();
+    final List<Long> orphans = new ArrayList<>();
     matching.forEach((pid, ppid) -> {
       if (ppid == null || !matching.containsKey(ppid)) {
-        servers.add(pid);
+        (forkChildTitle(quiet(paths.proc().resolve(pid + "/cmdline"))) ? orphans : servers).add(pid);
       }
     });
     servers.sort(Long::compare);
-    return servers;
+    orphans.sort(Long::compare);
+    return new Found(servers, orphans);
+  }
+
+  /**
+   * Whether a process title is one Redis (or Valkey) gives its fork children: redis-rdb-bgsave,
+   * redis-aof-rewrite, redis-rdb-to-slaves, redis-module-fork. A server's title is its name.
+   */
+  static boolean forkChildTitle(final String cmdline) {
+    if (cmdline == null) {
+      return false;
+    }
+    int end = 0;
+    while (end < cmdline.length() && cmdline.charAt(end) != '\0' && cmdline.charAt(end) != ' ') {
+      end++;
+    }
+    return FORK_CHILD_TITLE.matcher(cmdline.substring(0, end)).matches();
   }
 
   /** A server's children, from its children file (cheap); a full /proc scan where that file is absent. */

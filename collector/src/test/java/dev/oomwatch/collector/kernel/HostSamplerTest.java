@@ -88,6 +88,38 @@ class HostSamplerTest {
   }
 
   @Test
+  void aForkChildWhoseServerDiedIsAChildOfNoServerNotAServerOnThePort() throws IOException {
+    final KernelPaths paths = tree();
+    final Path proc = paths.proc();
+    // the server 100 was killed: its child 101 now has init for a parent, and a new server took the port
+    process(proc, 101, 1, "redis-rdb-bgsave *:6401", "4:memory:/oomcap\n0::/\n");
+    Files.walk(proc.resolve("100")).sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    process(proc, 120, 1, "redis-server *:6401", "4:memory:/oomcap\n0::/\n");
+    final HostSample sample = new HostSampler("h", paths, Set.of("redis-server"), false).sample(1_000L);
+
+    assertThat(sample.getProcesses()).extracting(ProcessMemory::getPid).containsExactly(120L, 101L);
+    final ProcessMemory server = sample.getProcesses().get(0);
+    assertThat(server.getRole()).isEqualTo(ProcessRole.SERVER);
+    assertThat(server.getListenPorts()).containsExactly(6401);
+    final ProcessMemory orphan = sample.getProcesses().get(1);
+    assertThat(orphan.getRole()).isEqualTo(ProcessRole.FORK_CHILD);
+    assertThat(orphan.getServerPid()).isEqualTo(HostSampler.NO_SERVER);
+    assertThat(orphan.getListenPorts()).isEmpty();
+    assertThat(orphan.getCgroup().getPath()).isEqualTo("/oomcap");
+  }
+
+  @Test
+  void forkChildTitlesAreToldFromServerTitles() {
+    assertThat(ProcessScanner.forkChildTitle("redis-rdb-bgsave *:6379\0\0\0")).isTrue();
+    assertThat(ProcessScanner.forkChildTitle("redis-aof-rewrite 127.0.0.1:6380")).isTrue();
+    assertThat(ProcessScanner.forkChildTitle("valkey-rdb-to-slaves *:6379")).isTrue();
+    assertThat(ProcessScanner.forkChildTitle("redis-server *:6379")).isFalse();
+    assertThat(ProcessScanner.forkChildTitle("/usr/bin/redis-server\0/etc/redis/redis.conf")).isFalse();
+    assertThat(ProcessScanner.forkChildTitle("")).isFalse();
+    assertThat(ProcessScanner.forkChildTitle(null)).isFalse();
+  }
+
+  @Test
   void missingAndTruncatedFilesLeaveNullsAndReasonsNotExceptions() throws IOException {
     final KernelPaths paths = tree();
     Files.delete(paths.proc().resolve("meminfo"));

@@ -1,0 +1,66 @@
+package dev.oomwatch.collector.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.oomwatch.schema.HostSample;
+import dev.oomwatch.schema.ProcessMemory;
+import dev.oomwatch.schema.ProcessRole;
+import dev.oomwatch.testkit.LocalRedis;
+import dev.oomwatch.testkit.RedisLoad;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real redis-server killed in the middle of a BGSAVE: its fork child lives on under init with
+ * the server's name until the save ends. Read from this machine's /proc, it must be a child of no
+ * server, not a second server on the instance's port (which it was, before).
+ */
+class OrphanedForkChildIT {
+  @TempDir Path dir;
+
+  @Test
+  void aChildOutlivingItsKilledServerIsReportedAsAChildOfNoServer() throws Exception {
+    assumeTrue(LocalRedis.available(), "skipped: no redis-server binary");
+    // 20,000 keys saved at most 10,000 a second: the child lives two seconds after the kill
+    try (LocalRedis redis = LocalRedis.start(dir.resolve("redis"), "--save", "", "--rdb-key-save-delay", "100");
+        RedisLoad load = RedisLoad.connect(redis.uri())) {
+      load.fill(20_000, 100);
+      final HostSampler sampler = new HostSampler("h", KernelPaths.defaults(), Set.of("redis-server"), false);
+      final long serverPid = redis.pid();
+      load.bgsave();
+      final long childPid = awaitChild(sampler, serverPid);
+
+      redis.kill();
+      sampler.rescanSoon();
+      final HostSample after = sampler.sample(System.currentTimeMillis());
+
+      assertThat(after.getProcesses()).noneMatch(p -> p.getPid() == serverPid);
+      final ProcessMemory orphan = after.getProcesses().stream().filter(p -> p.getPid() == childPid).findFirst()
+          .orElseThrow(() -> new AssertionError("the orphaned child " + childPid + " is not in " + after.getProcesses()));
+      assertThat(orphan.getRole()).isEqualTo(ProcessRole.FORK_CHILD);
+      assertThat(orphan.getServerPid()).isEqualTo(HostSampler.NO_SERVER);
+      assertThat(orphan.getPpid()).isNotEqualTo(serverPid);
+      assertThat(orphan.getListenPorts()).isEmpty();
+      assertThat(after.getProcesses()).noneMatch(p -> p.getRole() == ProcessRole.SERVER
+          && p.getListenPorts().contains(redis.port()));
+      ProcessHandle.of(childPid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  private static long awaitChild(final HostSampler sampler, final long serverPid) throws InterruptedException {
+    final long deadline = System.currentTimeMillis() + 5_000;
+    while (System.currentTimeMillis() < deadline) {
+      sampler.rescanSoon();
+      for (final ProcessMemory p : sampler.sample(System.currentTimeMillis()).getProcesses()) {
+        if (p.getRole() == ProcessRole.FORK_CHILD && p.getServerPid() == serverPid) {
+          return p.getPid();
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no fork child of " + serverPid + " within 5 s");
+  }
+}
