@@ -3,11 +3,16 @@ package dev.oomwatch.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The harness itself, small: both drains and the live run happen and the last line is machine-readable. */
@@ -15,8 +20,10 @@ class BenchCommandIT {
   private static final Pattern LAST = Pattern.compile(
       "throughput=(\\d+) passthrough=(\\d+) ratio=([0-9.]+) p50_ms=(\\d+) p99_ms=(\\d+)");
 
+  @TempDir Path work;
+
   @Test
-  void aSmallFleetDrainsBothTopologiesAndMeasuresTheLatencyOfRealAlerts() {
+  void aSmallFleetDrainsBothTopologiesAndMeasuresTheLatencyOfRealAlerts() throws IOException {
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
     final PrintStream stdout = System.out;
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
@@ -24,7 +31,8 @@ class BenchCommandIT {
     try {
       // forks every few seconds, so that a few seconds of live load cause alerts to time
       exit = new CommandLine(new BenchCommand()).execute("--hosts", "40", "--duration", "8s", "--warmup-rounds", "0",
-          "--rounds", "1", "--forks-per-hour", "1200", "--kills-per-hour", "200", "--partitions", "2");
+          "--rounds", "1", "--forks-per-hour", "1200", "--kills-per-hour", "200", "--partitions", "2",
+          "--work-dir", work.toString());
     } finally {
       System.setOut(stdout);
     }
@@ -38,5 +46,8 @@ class BenchCommandIT {
     assertThat(Long.parseLong(last.group(1))).isPositive();
     assertThat(Long.parseLong(last.group(2))).isPositive();
     assertThat(Long.parseLong(last.group(5))).isGreaterThanOrEqualTo(Long.parseLong(last.group(4)));
+    try (Stream<Path> left = Files.list(work)) {
+      assertThat(left).as("the run's broker and state folders are deleted").isEmpty();
+    }
   }
 }
