@@ -18,6 +18,18 @@ import picocli.CommandLine.Option;
     description = {"Run the per-host collector against any Kafka cluster: samples every Redis given",
         "(--redis or redis.uris) and the kernel's view of memory, and publishes them."})
 public final class CollectorCommand implements Callable<Integer> {
+  static final String LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
+
+  static {
+    // Before the first logger: slf4j-simple reads its level once. OOMWATCH_LOG_LEVEL then works
+    // however the collector is started (the container's entrypoint, a unit file), not only
+    // through bin/oomwatch, which passes the property itself.
+    final String level = logLevel(System.getenv("OOMWATCH_LOG_LEVEL"), System.getProperty(LEVEL_PROPERTY));
+    if (level != null) {
+      System.setProperty(LEVEL_PROPERTY, level);
+    }
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(CollectorCommand.class);
 
   @Mixin ConfigOptions config;
@@ -53,6 +65,14 @@ public final class CollectorCommand implements Callable<Integer> {
     final Map<String, String> shown = new LinkedHashMap<>(settings.redacted());
     shown.computeIfPresent(CollectorConfig.REDIS_URIS, (k, v) -> v.replaceAll("//[^@/,]*@", "//***@"));
     return shown;
+  }
+
+  /** The level to set from the environment: none when it is unset or the property already says one. */
+  static String logLevel(final String env, final String property) {
+    if (env == null || env.isBlank() || property != null) {
+      return null;
+    }
+    return env.trim().toLowerCase(java.util.Locale.ROOT);
   }
 
   public static void main(final String[] args) {
