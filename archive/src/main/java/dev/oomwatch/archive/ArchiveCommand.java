@@ -24,6 +24,8 @@ public final class ArchiveCommand implements Callable<Integer> {
     if (dir != null) {
       flags.put("archive.dir", dir.toString());
     }
+    // before DuckDB loads (and copies itself there again)
+    DuckDbLeftovers.clean(Path.of(System.getProperty("java.io.tmpdir")), System.currentTimeMillis());
     final Archiver archiver = Archiver.start(ArchiveConfig.from(config.load(flags)));
     Runtime.getRuntime().addShutdownHook(new Thread(archiver::close, "archive-shutdown"));
     return archiver.awaitStopped() ? 0 : 1;

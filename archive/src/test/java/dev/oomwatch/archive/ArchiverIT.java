@@ -125,7 +125,9 @@ class ArchiverIT {
 
   private Process start(final KafkaBackend kafka, final Path archive, final int round) throws Exception {
     final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), ArchiveCommand.class.getName(),
+    // the test JVM's temp folder (target/): a SIGKILLed archiver leaves DuckDB's library copy there
+    return new ProcessBuilder(java, "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+        "-cp", System.getProperty("java.class.path"), ArchiveCommand.class.getName(),
         "--bootstrap", kafka.bootstrapServers(), "--dir", archive.toString(),
         "--set", "archive.roll.records=40", "--set", "archive.roll.interval=300ms",
         "--set", "kafka.session.timeout.ms=6000")
