@@ -13,7 +13,8 @@ WORK="$(mktemp -d /tmp/oomwatch-footprint.XXXXXX)"
 # 10,000 clients need file descriptors in redis-server and in the helper that opens them.
 ulimit -n 20000
 pids=()
-cleanup() { set +e; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; for i in $(seq 1 "$N"); do redis-cli -p $((BASE+i)) shutdown nosave >/dev/null 2>&1; done; }
+# The logs stay in $WORK for a look afterwards; the broker's data (up to ~100 MB) goes.
+cleanup() { set +e; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; for i in $(seq 1 "$N"); do redis-cli -p $((BASE+i)) shutdown nosave >/dev/null 2>&1; done; wait 2>/dev/null; rm -rf "$WORK/data"; }
 trap cleanup EXIT
 
 uris=()

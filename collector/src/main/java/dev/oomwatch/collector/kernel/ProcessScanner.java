@@ -48,12 +48,10 @@ public final class ProcessScanner {
    */
   public record Found(List<Long> servers, List<Long> orphanedChildren) {}
 
-  /** Pids of server processes: a matching name whose parent is not itself a matching process. */
-  public List<Long> findServers(final FileReads reads) {
-    return find(reads).servers();
-  }
-
-  /** Servers and orphaned fork children; see {@link Found}. */
+  /**
+   * Server processes (a matching name whose parent is not itself a matching process, titled as a
+   * server) and orphaned fork children; see {@link Found}.
+   */
   public Found find(final FileReads reads) {
     final Map<Long, Long> matching = new HashMap<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(paths.proc(), p -> isPid(p.getFileName().toString()))) {

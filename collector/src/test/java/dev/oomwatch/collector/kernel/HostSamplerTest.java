@@ -136,7 +136,7 @@ class HostSamplerTest {
   void aNewForkChildIsSeenInTheChildrenFile() throws IOException {
     final KernelPaths paths = tree();
     final ProcessScanner scanner = new ProcessScanner(paths, Set.of("redis-server"), false);
-    assertThat(scanner.findServers(new FileReads())).containsExactly(100L);
+    assertThat(scanner.find(new FileReads()).servers()).containsExactly(100L);
     assertThat(scanner.children(100)).containsExactly(101L);
     Files.delete(paths.proc().resolve("100/task/100/children"));
     assertThat(scanner.children(100)).as("fallback: scan parents in /proc").containsExactly(101L);
