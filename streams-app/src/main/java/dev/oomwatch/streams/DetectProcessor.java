@@ -10,6 +10,7 @@ import dev.oomwatch.detect.HostDetector;
 import dev.oomwatch.detect.HostSettingsDetectors;
 import dev.oomwatch.detect.InstanceState;
 import dev.oomwatch.detect.InstanceTracker;
+import dev.oomwatch.detect.KernelLooks;
 import dev.oomwatch.detect.KernelOomKillDetector;
 import dev.oomwatch.detect.KillAttribution;
 import dev.oomwatch.detect.UnattributedKillDetector;
@@ -167,15 +168,8 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       if (state.lastRedis == null || latest == null || !latest.reachable()) {
         continue;
       }
-      final InstanceSnapshot snapshot;
-      if (view.timestampMs() > latest.timestampMs()) {
-        snapshot = SnapshotBuilder.withKernel(state.lastRedis, view, view.timestampMs());
-        if (!kernelLookMatters(latest, snapshot, view)) {
-          continue;
-        }
-      } else if (lateForkLook(latest, view)) {
-        snapshot = SnapshotBuilder.withKernel(state.lastRedis, view, latest.timestampMs());
-      } else {
+      final InstanceSnapshot snapshot = KernelLooks.toJudge(latest, state.lastRedis, view, config);
+      if (snapshot == null) {
         continue;
       }
       final List<Object> before = state.transitions();
@@ -215,48 +209,6 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       emit(step(event.getHost(), who.instance(), EnumSet.of(AlertType.KERNEL_OOM_KILL), findings, at.timestampMs()), recordTs);
     }
     instances.put(key, state);
-  }
-
-  /**
-   * Whether a kernel look is judged by itself, between Redis samples: while a fork runs (the kernel
-   * sees the child before Redis reports the save, and its end), when Redis has not been heard
-   * within the join's reach, when the last snapshot had no kernel view (its Redis sample was read
-   * before the host sample of its time), when the instance is near its limit, or when its physical memory
-   * moved by a hundredth of the limit since the last judged snapshot. Otherwise the next Redis
-   * sample brings this view, joined, within a second; judging every look of every quiet instance
-   * twice was half of the stream thread's time (measured).
-   */
-  private boolean kernelLookMatters(final InstanceSnapshot latest, final InstanceSnapshot look, final KernelView view) {
-    if (look.forking() || latest.forking()
-        || view.timestampMs() - latest.timestampMs() > config.joinTolerance().toMillis()
-        // the last Redis sample came before any kernel view of its time: this look completes it
-        || (latest.kernelTimestampMs() == null && look.kernelTimestampMs() != null)) {
-      return true;
-    }
-    final Long now = look.physical();
-    final Long before = latest.physical();
-    if (now == null) {
-      return false;
-    }
-    final Long limit = look.limit();
-    if (before == null || (limit != null && now >= config.rssNearLimit() * limit)) {
-      return true;
-    }
-    final long step = limit != null ? limit / 100 : config.forkSpikeMinBytes();
-    return Math.abs(now - before) >= step;
-  }
-
-  /**
-   * Whether a kernel look read after a Redis sample of a later time is still the best the kernel
-   * said at that time: the three topics are read independently, so a fork's kernel looks can come
-   * after the Redis samples of the same seconds, and those were joined with older views (taken
-   * before the fork, in the worst case). Judged only while Redis said a fork runs, so a late look
-   * at a child cannot start a fork that Redis already reported ended.
-   */
-  private boolean lateForkLook(final InstanceSnapshot latest, final KernelView view) {
-    final Long joined = latest.kernelTimestampMs();
-    return latest.redisForking() && (joined == null || view.timestampMs() > joined)
-        && latest.timestampMs() - view.timestampMs() <= config.joinTolerance().toMillis();
   }
 
   /**
