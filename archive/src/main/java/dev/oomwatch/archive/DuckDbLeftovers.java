@@ -26,8 +26,13 @@ final class DuckDbLeftovers {
     int deleted = 0;
     try (DirectoryStream<Path> copies = Files.newDirectoryStream(tmp, "libduckdb_java*.so")) {
       for (final Path copy : copies) {
-        if (nowMs - Files.getLastModifiedTime(copy).toMillis() >= MIN_AGE_MS && Files.deleteIfExists(copy)) {
-          deleted++;
+        try {
+          if (nowMs - Files.getLastModifiedTime(copy).toMillis() >= MIN_AGE_MS && Files.deleteIfExists(copy)) {
+            deleted++;
+          }
+        } catch (IOException e) {
+          // another user's copy in a shared /tmp, or gone meanwhile: not ours to clean, the rest still are
+          LOG.debug("left {}: {}", copy, e.toString());
         }
       }
     } catch (IOException | RuntimeException e) {

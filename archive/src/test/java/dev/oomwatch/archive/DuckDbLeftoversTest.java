@@ -34,6 +34,22 @@ class DuckDbLeftoversTest {
   }
 
   @Test
+  void aCopyThatCannotBeDeletedDoesNotStopTheOthers() throws IOException {
+    final long now = System.currentTimeMillis();
+    // a folder with the library's name: deleting it fails (not empty), as another user's file would
+    final Path stuck = Files.createDirectories(tmp.resolve("libduckdb_java000.so"));
+    Files.writeString(stuck.resolve("inside"), "x");
+    Files.setLastModifiedTime(stuck, FileTime.fromMillis(now - 3_600_000));
+    for (int i = 1; i <= 10; i++) {
+      copy("libduckdb_java99" + i + ".so", now - 3_600_000);
+    }
+    assertThat(DuckDbLeftovers.clean(tmp, now)).isEqualTo(10);
+    try (var left = Files.list(tmp)) {
+      assertThat(left).containsExactly(stuck);
+    }
+  }
+
+  @Test
   void aMissingFolderIsLoggedNotThrown() {
     assertThat(DuckDbLeftovers.clean(tmp.resolve("absent"), System.currentTimeMillis())).isZero();
   }
