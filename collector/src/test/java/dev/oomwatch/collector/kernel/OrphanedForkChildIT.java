@@ -32,6 +32,9 @@ class OrphanedForkChildIT {
       final long serverPid = redis.pid();
       load.bgsave();
       final long childPid = awaitChild(sampler, serverPid);
+      // a child found within milliseconds of its fork may not have set its title yet (Redis sets it
+      // right after the fork): the orphans this is about have been saving for a while
+      awaitTitle(childPid);
 
       redis.kill();
       sampler.rescanSoon();
@@ -48,6 +51,18 @@ class OrphanedForkChildIT {
           && p.getListenPorts().contains(redis.port()));
       ProcessHandle.of(childPid).ifPresent(ProcessHandle::destroyForcibly);
     }
+  }
+
+  private static void awaitTitle(final long pid) throws Exception {
+    final Path cmdline = Path.of("/proc", String.valueOf(pid), "cmdline");
+    final long deadline = System.currentTimeMillis() + 5_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (java.nio.file.Files.readString(cmdline).startsWith("redis-rdb-bgsave")) {
+        return;
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError("the fork child " + pid + " has no redis-rdb-bgsave title after 5 s");
   }
 
   private static long awaitChild(final HostSampler sampler, final long serverPid) throws InterruptedException {
