@@ -1,6 +1,8 @@
 package dev.oomwatch.collector;
 
+import dev.oomwatch.collector.identity.ServerLocator;
 import dev.oomwatch.collector.kernel.KernelSampling;
+import dev.oomwatch.collector.kernel.ProcessScanner;
 import dev.oomwatch.collector.publish.Publisher;
 import dev.oomwatch.collector.redis.RedisSampler;
 import dev.oomwatch.collector.redis.RedisTarget;
@@ -11,8 +13,15 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
-import java.util.ArrayList;
+import dev.oomwatch.collector.discover.DiscoveredServer;
+import dev.oomwatch.collector.discover.DiscoveryConfig;
+import dev.oomwatch.collector.discover.ServerDiscovery;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +43,16 @@ public final class Collector implements AutoCloseable {
   private final ClientResources resources;
   private final RedisClient redisClient;
   private final Publisher publisher;
-  private final List<RedisSampler> samplers = new ArrayList<>();
+  private final List<RedisSampler> samplers = new CopyOnWriteArrayList<>();
+  /** Discovered servers by the address and port sampled, with when discovery last saw each. */
+  private final Map<String, Discovered> discovered = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Set<String> explicitEndpoints = new HashSet<>();
+  private ServerDiscovery discovery;
+  private ServerLocator locator;
+  private RedisSampler.Schedule schedule;
   private KernelSampling kernel;
+
+  private record Discovered(RedisSampler sampler, String instance, long lastSeenMs) {}
 
   private Collector(final CollectorConfig config) {
     this.config = config;
@@ -63,16 +80,32 @@ public final class Collector implements AutoCloseable {
   }
 
   private void startSampling() {
-    final RedisSampler.Schedule schedule = new RedisSampler.Schedule(
+    schedule = new RedisSampler.Schedule(
         config.interval(), config.forkInterval(), config.configRefresh(), config.topClients(),
         config.clientListMaxClients(), config.clientListSlowInterval());
+    locator = config.kernel().enabled()
+        ? new ServerLocator(new ProcessScanner(config.kernel().paths(), config.kernel().processNames(), false),
+            config.kernel().namer())
+        : null;
     for (final String uri : config.redisUris()) {
       final RedisTarget target = RedisTarget.parse(uri, config.redisTimeout());
       samplers.add(new RedisSampler(redisClient, target, config.host(), schedule, forks,
           sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
-          metrics, System::currentTimeMillis));
+          metrics, System::currentTimeMillis, locator));
       LOG.info("sampling Redis {} every {} ms ({} ms while forked)", target,
           config.interval().toMillis(), config.forkInterval().toMillis());
+      explicitEndpoints.add(endpointKey(target.uri().getHost(), target.port()));
+    }
+    if (config.discovery().enabled()) {
+      if (locator == null) {
+        LOG.warn("redis.discover is on but kernel.enabled is off: discovery reads /proc, so it does not run");
+      } else {
+        discovery = new ServerDiscovery(new ProcessScanner(config.kernel().paths(), config.kernel().processNames(), false),
+            locator, config.kernel().namer());
+        scheduler.scheduleWithFixedDelay(this::discover, 0, config.discovery().interval().toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("discovering redis-server and valkey-server processes on this host every {} s",
+            config.discovery().interval().toSeconds());
+      }
     }
     if (config.kernel().enabled()) {
       kernel = new KernelSampling(config.host(), config.kernel(), config.interval(), config.forkInterval(), forks,
@@ -93,6 +126,66 @@ public final class Collector implements AutoCloseable {
         // One instance's bug must not stop the others' sampling.
         LOG.warn("sampler {} failed a tick: {}", sampler.instance(), e.toString());
       }
+    }
+  }
+
+  /**
+   * One discovery pass, on the sampler thread: new servers get a sampler, servers seen again are
+   * kept, servers gone longer than the retention are forgotten (until then their sampler reports
+   * them unreachable). An explicit URI to the same address and port wins.
+   */
+  private void discover() {
+    try {
+      final long now = System.currentTimeMillis();
+      for (final DiscoveredServer server : discovery.scan()) {
+        final String key = endpointKey(server.endpoint().address(), server.endpoint().port());
+        if (explicitEndpoints.contains(key)) {
+          continue;
+        }
+        final Discovered known = discovered.get(key);
+        if (known != null) {
+          discovered.put(key, new Discovered(known.sampler(), known.instance(), now));
+          continue;
+        }
+        final DiscoveryConfig.Credentials credentials = config.discovery().credentialsFor(server);
+        final RedisTarget target = RedisTarget.discovered(server.endpoint().address(), server.endpoint().port(),
+            server.instance(), credentials.username(), credentials.password(), config.redisTimeout());
+        final RedisSampler sampler = new RedisSampler(redisClient, target, config.host(), schedule, forks,
+            sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
+            metrics, System::currentTimeMillis, locator);
+        discovered.put(key, new Discovered(sampler, server.instance(), now));
+        samplers.add(sampler);
+        metrics.redisDiscovered.incrementAndGet();
+        LOG.info("discovered Redis {} (host pid {}{}); sampling it", target, server.hostPid(),
+            server.podKey() == null ? "" : ", pod " + server.podKey());
+      }
+      final long forget = config.discovery().forgetAfter().toMillis();
+      discovered.entrySet().removeIf(e -> {
+        if (now - e.getValue().lastSeenMs() <= forget) {
+          return false;
+        }
+        LOG.info("forgot Redis {}: gone from this host for {} s", e.getValue().instance(), forget / 1000);
+        samplers.remove(e.getValue().sampler());
+        e.getValue().sampler().close();
+        return true;
+      });
+    } catch (RuntimeException e) {
+      // one bad pass must not end discovery: the next one starts from /proc again
+      LOG.warn("discovery pass failed: {}", e.toString());
+    }
+  }
+
+  /** Instance ids of the servers discovery is sampling now. */
+  public List<String> discoveredInstances() {
+    return samplers.stream().map(RedisSampler::instance)
+        .filter(i -> discovered.values().stream().anyMatch(d -> d.instance().equals(i))).toList();
+  }
+
+  private static String endpointKey(final String host, final int port) {
+    try {
+      return java.net.InetAddress.getByName(host).getHostAddress() + ":" + port;
+    } catch (java.net.UnknownHostException e) {
+      return host + ":" + port;
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.oomwatch.collector;
 
+import dev.oomwatch.collector.discover.DiscoveryConfig;
 import dev.oomwatch.collector.kernel.KernelConfig;
 import dev.oomwatch.config.KafkaSettings;
 import dev.oomwatch.config.Settings;
@@ -25,6 +26,7 @@ public record CollectorConfig(
     int bufferRecords,
     Duration publishGather,
     KernelConfig kernel,
+    DiscoveryConfig discovery,
     KafkaSettings kafka,
     Settings settings) {
 
@@ -70,6 +72,7 @@ public record CollectorConfig(
         // a quiet host's samples go out together once a second; kills and forks go at once
         settings.getDuration(PUBLISH_GATHER, interval),
         KernelConfig.from(settings),
+        DiscoveryConfig.from(settings, !uris.isEmpty()),
         KafkaSettings.from(settings),
         settings);
   }

@@ -18,6 +18,8 @@ public final class CollectorMetrics {
   public final AtomicLong published = new AtomicLong();
   public final AtomicLong dropped = new AtomicLong();
   public final AtomicLong buffered = new AtomicLong();
+  /** Servers discovery has started sampling. */
+  public final AtomicLong redisDiscovered = new AtomicLong();
   /** Why a file or line could not be read, by reason (e.g. "/proc/meminfo: truncated"). */
   public final Map<String, AtomicLong> readErrors = new ConcurrentHashMap<>();
 
@@ -35,6 +37,7 @@ public final class CollectorMetrics {
     map.put("published", published.get());
     map.put("buffered", buffered.get());
     map.put("dropped", dropped.get());
+    map.put("redisDiscovered", redisDiscovered.get());
     map.put("readErrors", readErrors.values().stream().mapToLong(AtomicLong::get).sum());
     return map;
   }

@@ -56,9 +56,33 @@ class OomKillEndToEndIT {
     }
   }
 
+  /** What {@link #forkUntilKilled} drives: a server in a memory cgroup, by its host pid. */
+  interface Victim {
+    String cgroupPath();
+
+    boolean serving(long serverPid);
+
+    String uri();
+  }
+
   /** One instance of a scenario: its cgroup, its server (supervised), the collector watching it. */
   private record Instance(String name, MemoryCgroup cgroup, LocalRedis redis, Supervisor supervisor, Collector collector)
-      implements AutoCloseable {
+      implements AutoCloseable, Victim {
+    @Override
+    public String cgroupPath() {
+      return cgroup.path();
+    }
+
+    @Override
+    public boolean serving(final long serverPid) {
+      return redis.isAlive() && redis.pid() == serverPid;
+    }
+
+    @Override
+    public String uri() {
+      return redis.uri();
+    }
+
     static Instance start(final String name, final long limit, final String... redisArgs) {
       final MemoryCgroup cgroup = MemoryCgroup.create(name, limit);
       final LocalRedis redis = LocalRedis.start(dir.resolve(name), cgroup.procs(), redisArgs);
@@ -96,7 +120,7 @@ class OomKillEndToEndIT {
   void bgsaveUnderWritesUntilTheKernelKillsTheServerThenItRestarts() throws Exception {
     try (Instance i = Instance.start("bgsave", LIMIT, "--save", "3600 1", "--appendonly", "no")) {
       final long serverPid = i.redis().pid();
-      final KernelEvent kill = forkUntilKilled(i, serverPid, false);
+      final KernelEvent kill = forkUntilKilled(pipeline, i, LIMIT, serverPid, false);
       final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.REDIS_RESTART), 60);
 
       assertThat(kill.getVictimPid()).isEqualTo(serverPid);
@@ -114,7 +138,7 @@ class OomKillEndToEndIT {
     try (Instance i = Instance.start("aofrw", LIMIT, "--save", "", "--appendonly", "yes",
         "--auto-aof-rewrite-percentage", "0")) {
       final long serverPid = i.redis().pid();
-      final KernelEvent kill = forkUntilKilled(i, serverPid, true);
+      final KernelEvent kill = forkUntilKilled(pipeline, i, LIMIT, serverPid, true);
       final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.REDIS_RESTART), 60);
       assertThat(kill.getVictimPid()).isEqualTo(serverPid);
       assertKilledAfterForkWarnings(i.name(), alerts, kill, "SERVER", serverPid);
@@ -128,7 +152,7 @@ class OomKillEndToEndIT {
     try (Instance i = Instance.start("childkill", LIMIT, "--save", "3600 1", "--appendonly", "no",
         "--oom-score-adj", "yes")) {
       final long serverPid = i.redis().pid();
-      final KernelEvent kill = forkUntilKilled(i, serverPid, false);
+      final KernelEvent kill = forkUntilKilled(pipeline, i, LIMIT, serverPid, false);
       final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.KERNEL_OOM_KILL), 30);
       Thread.sleep(5_000); // a restart, if any, would be seen within a few samples
       final List<Alert> settled = alertsOf(i.name());
@@ -151,7 +175,7 @@ class OomKillEndToEndIT {
     try (Instance i = Instance.start("storm", LIMIT, "--save", "", "--appendonly", "no")) {
       for (int round = 1; round <= 3; round++) {
         final long pid = i.redis().pid();
-        forkUntilKilled(i, pid, false);
+        forkUntilKilled(pipeline, i, LIMIT, pid, false);
         final long deadline = System.currentTimeMillis() + 30_000;
         while (i.redis().pid() == pid && System.currentTimeMillis() < deadline) {
           Thread.sleep(100);
@@ -201,16 +225,17 @@ class OomKillEndToEndIT {
    * Fills the instance to about two thirds of its limit, then forks it (BGSAVE, or AOF rewrite)
    * again and again under writes until the kernel kills a process of its cgroup; returns the kill.
    */
-  private static KernelEvent forkUntilKilled(final Instance i, final long serverPid, final boolean aof) throws Exception {
-    final String cgroup = i.cgroup().path();
+  static KernelEvent forkUntilKilled(final Pipeline pipeline, final Victim i, final long limit, final long serverPid,
+      final boolean aof) throws Exception {
+    final String cgroup = i.cgroupPath();
     final int before = (int) pipeline.kernelEvents.all().stream()
         .filter(e -> cgroup.equals(e.value().getTaskMemcg())).count();
-    try (RedisLoad load = RedisLoad.connectWhenReady(i.redis().uri(), Duration.ofSeconds(60))) {
+    try (RedisLoad load = RedisLoad.connectWhenReady(i.uri(), Duration.ofSeconds(60))) {
       // Filled by Redis's own figure: the cgroup also holds page cache of earlier saves and of the
       // AOF, and for a moment the orphaned fork child of a server killed just before.
       int percent = 62;
       // A restarted server may have loaded an earlier save: overwrite whatever keys it holds.
-      int keys = (int) Math.max(load.dbsize(), load.fillUntil(() -> load.usedMemory() > LIMIT * 62 / 100, 1_000, 400_000));
+      int keys = (int) Math.max(load.dbsize(), load.fillUntil(() -> load.usedMemory() > limit * 62 / 100, 1_000, 400_000));
       // A 160 MB data set is saved in well under a second, and writes at full speed copy the
       // headroom in a few hundred milliseconds: on a loaded machine the kill could come before any
       // sample showed the fork. Production data sets take seconds to save and are written at a rate,
@@ -221,8 +246,7 @@ class OomKillEndToEndIT {
       load.startOverwriting(keys, 1_000, 20_000);
       final long deadline = System.currentTimeMillis() + 120_000;
       long nextRaise = System.currentTimeMillis() + 10_000;
-      while (i.redis().isAlive() && i.redis().pid() == serverPid && System.currentTimeMillis() < deadline
-          && killsIn(cgroup) == before) {
+      while (i.serving(serverPid) && System.currentTimeMillis() < deadline && killsIn(pipeline, cgroup) == before) {
         try {
           if (aof) {
             load.bgrewriteaof();
@@ -236,7 +260,7 @@ class OomKillEndToEndIT {
         if (System.currentTimeMillis() > nextRaise && percent < 88) {
           // The kernel reclaimed enough page cache to let the forks live: less headroom next time.
           percent += 4;
-          final long target = LIMIT * percent / 100;
+          final long target = limit * percent / 100;
           keys = Math.max(keys, load.fillUntil(() -> load.usedMemory() > target, 1_000, 400_000));
           nextRaise = System.currentTimeMillis() + 10_000;
         }
@@ -250,7 +274,7 @@ class OomKillEndToEndIT {
     return kills.get(before);
   }
 
-  private static int killsIn(final String cgroup) {
+  private static int killsIn(final Pipeline pipeline, final String cgroup) {
     return (int) pipeline.kernelEvents.all().stream().filter(e -> cgroup.equals(e.value().getTaskMemcg())).count();
   }
 

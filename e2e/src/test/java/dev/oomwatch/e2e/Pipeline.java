@@ -57,7 +57,12 @@ final class Pipeline implements AutoCloseable {
 
   /** A collector for this host watching the given Redis URIs. */
   Collector collector(final String... uris) {
-    return Collector.start(CollectorConfig.from(settings.with(Map.of("redis.uris", String.join(",", uris)))));
+    return collector(Map.of("redis.uris", String.join(",", uris)));
+  }
+
+  /** A collector for this host with these settings over the pipeline's own. */
+  Collector collector(final Map<String, String> overrides) {
+    return Collector.start(CollectorConfig.from(settings.with(overrides)));
   }
 
   @Override

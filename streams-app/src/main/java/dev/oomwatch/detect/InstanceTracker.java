@@ -42,7 +42,7 @@ public final class InstanceTracker {
       final DetectionConfig config) {
     state.lastKill = new KillRecord(event.getTimestampMs(), event.getVictimPid(), role,
         event.getAnonRss(), event.getMemcgLimit(), event.getTaskMemcg() != null ? event.getTaskMemcg() : state.cgroupPath,
-        event.getKind() == KernelEventKind.OOM_KILL_INFERRED);
+        event.getKind() == KernelEventKind.OOM_KILL_INFERRED, KillScope.of(event), event.getOomMemcg());
     if ("SERVER".equals(role)) {
       state.forkStartMs = null;
       state.forkBaseline = null;

@@ -41,9 +41,20 @@ public record InstanceSnapshot(
     Long cgroupUsage,
     Long cgroupAnon,
     Long cgroupLimit,
-    Long hostMemTotal) {
+    Long hostMemTotal,
+    // where it runs: how the collector tied it to a host process, and its pod
+    String identity,
+    String podName,
+    String podNamespace,
+    String containerName,
+    Long workingSet,
+    String limitPath,
+    Long limitPathUsage) {
 
-  /** What the OOM killer will judge against: the cgroup's limit, else the host's RAM. */
+  /**
+   * What the OOM killer will judge against: the smallest cgroup limit on the instance's path to the
+   * root (its container's, its pod's), else the host's RAM.
+   */
   public Long limit() {
     if (cgroupLimit != null) {
       return cgroupLimit;
@@ -52,17 +63,38 @@ public record InstanceSnapshot(
   }
 
   public String limitSource() {
-    return cgroupLimit != null ? "cgroup " + cgroupPath : "host RAM";
+    if (cgroupLimit == null) {
+      return "host RAM";
+    }
+    final String holder = limitPath != null ? limitPath : cgroupPath;
+    return "cgroup " + holder + (limitHeldAbove() ? ", the pod's" : "");
+  }
+
+  /** The limit is set above the instance's own cgroup (its pod's): what the pod's others use counts too. */
+  public boolean limitHeldAbove() {
+    return limitPath != null && cgroupPath != null && !limitPath.equals(cgroupPath);
+  }
+
+  /** "namespace/pod" where the pod is known, else null. */
+  public String pod() {
+    if (podName == null) {
+      return null;
+    }
+    return podNamespace == null ? podName : podNamespace + "/" + podName;
   }
 
   /**
    * Physical memory that counts against the instance's limit and cannot be reclaimed: its
-   * cgroup's anonymous memory (usage where the kernel does not say), else server plus child RSS,
-   * else Redis's own RSS figure.
+   * cgroup's anonymous memory (usage where the kernel does not say), plus, when the pod holds the
+   * limit, what the rest of the pod uses; else server plus child RSS, else Redis's own RSS figure.
    */
   public Long physical() {
     if (cgroupLimit != null && (cgroupAnon != null || cgroupUsage != null)) {
-      return cgroupAnon != null ? cgroupAnon : cgroupUsage;
+      final long own = cgroupAnon != null ? cgroupAnon : cgroupUsage;
+      if (limitHeldAbove() && limitPathUsage != null && cgroupUsage != null) {
+        return own + Math.max(0, limitPathUsage - cgroupUsage);
+      }
+      return own;
     }
     if (serverRss != null) {
       return serverRss + (childRss == null ? 0 : childRss);
@@ -80,7 +112,8 @@ public record InstanceSnapshot(
         maxmemory, totalSystemMemory, fragmentationRatio, lastCowSize, currentCowSize, forkPercent, keysProcessed,
         keysTotal, redisForking, latestForkUsec, totalForks, oomErrors, persistent, topClientOmem, topClient,
         monitorClients, normalBuffersUnlimited, kernelTimestampMs, serverRss, childPid, childRss, cgroupPath,
-        cgroupUsage, cgroupAnon, cgroupLimit, hostMemTotal);
+        cgroupUsage, cgroupAnon, cgroupLimit, hostMemTotal, identity, podName, podNamespace, containerName, workingSet,
+        limitPath, limitPathUsage);
   }
 
   /** Fork progress in [0,1] from Redis's own counters, or null when it does not say. */

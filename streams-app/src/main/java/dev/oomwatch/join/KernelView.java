@@ -30,7 +30,8 @@ public record KernelView(
    * (v1 memory.stat rss, v2 anon): what copy-on-write grows and reclaim cannot take back, unlike
    * the page cache a save writes, which {@code usage} also counts.
    */
-  public record Cgroup(String path, Long usage, Long limit, Long oomKill, Long anon) {}
+  public record Cgroup(String path, Long usage, Long limit, Long oomKill, Long anon, Long workingSet,
+      String limitPath, Long limitPathUsage) {}
 
   public static KernelView of(final HostSample sample) {
     return new KernelView(
@@ -54,6 +55,17 @@ public record KernelView(
     final CgroupMemory c = p.getCgroup();
     return new Proc(p.getPid(), p.getRole() == ProcessRole.FORK_CHILD, p.getServerPid(), List.copyOf(p.getListenPorts()),
         p.getVmRss(), p.getPrivateDirty(), p.getOomScoreAdj(),
-        c == null ? null : new Cgroup(c.getPath(), c.getUsage(), c.getLimit(), c.getOomKill(), c.getAnon()));
+        c == null ? null : cgroup(c));
+  }
+
+  /**
+   * The limit kept is the one the kernel enforces first: the smallest on the path to the root, as
+   * the collector reads it; from an older collector, the cgroup's own.
+   */
+  private static Cgroup cgroup(final CgroupMemory c) {
+    final boolean effective = c.getEffectiveLimit() != null;
+    return new Cgroup(c.getPath(), c.getUsage(), effective ? c.getEffectiveLimit() : c.getLimit(), c.getOomKill(),
+        c.getAnon(), c.getWorkingSet(), effective ? c.getLimitPath() : (c.getLimit() == null ? null : c.getPath()),
+        effective ? c.getLimitPathUsage() : c.getUsage());
   }
 }

@@ -17,7 +17,7 @@ public final class SnapshotBuilder {
    * host sample re-judges an instance between its Redis samples (a fork seen by the kernel first).
    */
   public static InstanceSnapshot withKernel(final InstanceSnapshot r, final KernelView view, final long timestampMs) {
-    final KernelView.Proc server = view == null ? null : server(r.pid(), r.instance(), view);
+    final KernelView.Proc server = view == null ? null : server(r.pid(), r.identity(), r.instance(), view);
     final KernelView.Proc child = server == null ? null : child(server, view);
     final KernelView.Cgroup cgroup = server == null ? null : server.cgroup();
     return new InstanceSnapshot(r.host(), r.instance(), timestampMs, r.reachable(), r.runId(), r.pid(),
@@ -33,14 +33,18 @@ public final class SnapshotBuilder {
         cgroup == null ? null : cgroup.usage(),
         cgroup == null ? null : cgroup.anon(),
         cgroup == null ? null : cgroup.limit(),
-        view == null ? null : view.memTotal());
+        view == null ? null : view.memTotal(),
+        r.identity(), r.podName(), r.podNamespace(), r.containerName(),
+        cgroup == null ? null : cgroup.workingSet(),
+        cgroup == null ? null : cgroup.limitPath(),
+        cgroup == null ? null : cgroup.limitPathUsage());
   }
 
   static InstanceSnapshot redisOnly(final RedisSample s) {
     final ClientBuffer top = s.getTopClients() == null || s.getTopClients().isEmpty() ? null : s.getTopClients().get(0);
     return new InstanceSnapshot(
         s.getHost(), s.getInstance(), s.getTimestampMs(), s.getReachable(),
-        s.getRunId(), s.getProcessId(), s.getUptimeInSeconds(),
+        s.getRunId(), hostPid(s), s.getUptimeInSeconds(),
         s.getUsedMemory(), s.getUsedMemoryRss(), maxmemory(s), s.getTotalSystemMemory(), s.getMemFragmentationRatio(),
         max(s.getRdbLastCowSize(), s.getAofLastCowSize()),
         s.getCurrentCowSize(), s.getCurrentForkPerc(), s.getCurrentSaveKeysProcessed(),
@@ -54,11 +58,36 @@ public final class SnapshotBuilder {
         top == null ? null : (top.getName() == null ? "" : top.getName() + "@") + top.getAddr() + " cmd=" + top.getCmd(),
         s.getMonitorClients(),
         s.getConfig() == null ? null : normalUnlimited(s.getConfig().getClientOutputBufferLimit()),
-        null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null,
+        s.getIdentity(), s.getPodName(), s.getPodNamespace(), s.getContainerName(), null, null, null);
   }
 
-  /** The instance's server process: by the pid Redis reports, else by the port it listens on. */
-  static KernelView.Proc server(final Long pid, final String instance, final KernelView view) {
+  /**
+   * The server's pid on the host. A collector that resolves identity says it (null unless exactly
+   * one process fits: no guess); an older one sent only Redis's own process_id, right outside
+   * containers.
+   */
+  static Long hostPid(final RedisSample s) {
+    return s.getIdentity() != null ? s.getServerHostPid() : s.getProcessId();
+  }
+
+  /**
+   * The instance's server process. With the collector's identity, by the host pid it resolved and
+   * nothing else (AMBIGUOUS or NO_MATCH: none). From an older collector, by the pid Redis reports,
+   * else by the port it listens on.
+   */
+  static KernelView.Proc server(final Long pid, final String identity, final String instance, final KernelView view) {
+    if (identity != null) {
+      if (pid == null) {
+        return null;
+      }
+      for (final KernelView.Proc p : view.processes()) {
+        if (!p.forkChild() && p.pid() == pid) {
+          return p;
+        }
+      }
+      return null;
+    }
     KernelView.Proc byPort = null;
     final int port = port(instance);
     for (final KernelView.Proc p : view.processes()) {

@@ -6,7 +6,11 @@ import dev.oomwatch.history.TimelinePoint;
 import dev.oomwatch.join.InstanceSnapshot;
 import java.util.List;
 
-/** One known instance as {@code GET /api/instances} lists it: its latest snapshot and firing alerts. */
+/**
+ * One known instance as {@code GET /api/instances} lists it: its latest snapshot, where it runs
+ * (pod, container, how the collector tied it to a process; the working set as the kubelet counts it)
+ * and its firing alerts.
+ */
 public record InstanceView(
     String host,
     String instance,
@@ -14,6 +18,10 @@ public record InstanceView(
     TimelinePoint latest,
     Long headroom,
     String limitSource,
+    String pod,
+    String container,
+    String identity,
+    Long workingSet,
     List<AlertView> firing) {
 
   static InstanceView of(final String host, final String instance, final InstanceState state,
@@ -21,6 +29,7 @@ public record InstanceView(
     final InstanceSnapshot s = state.latest();
     final TimelinePoint point = s == null ? null : TimelinePoint.of(s);
     return new InstanceView(host, instance, state.lastSeenMs, point, point == null ? null : point.headroom(),
-        s == null ? null : s.limitSource(), firing);
+        s == null ? null : s.limitSource(), s == null ? null : s.pod(), s == null ? null : s.containerName(),
+        s == null ? null : s.identity(), s == null ? null : s.workingSet(), firing);
   }
 }

@@ -316,6 +316,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
 
   private void emit(final List<Alert> events, final long recordTs) {
     for (final Alert alert : events) {
+      labelWithPod(alert);
       final long ts = Math.max(recordTs, 0);
       context.forward(new Record<>(alert.getHost(), alert, ts), OomwatchTopology.ALERTS_SINK);
       final String key = alertKey(alert.getHost(), alert.getInstance(), alert.getType());
@@ -367,6 +368,20 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     final Map<AlertType, LiveAlert> cached = new EnumMap<>(AlertType.class);
     cached.putAll(after);
     liveCache.put(alertPrefix(host, instance), cached);
+  }
+
+  /** An instance's alert names its pod and container, where the collector knew them. */
+  private void labelWithPod(final Alert alert) {
+    if (alert.getInstance() == null) {
+      return;
+    }
+    final InstanceState state = instances.get(instanceKey(alert.getHost(), alert.getInstance()));
+    final InstanceSnapshot latest = state == null ? null : state.latest();
+    if (latest != null) {
+      alert.setPodName(latest.podName());
+      alert.setPodNamespace(latest.podNamespace());
+      alert.setContainerName(latest.containerName());
+    }
   }
 
   private Map<String, InstanceState> instancesOf(final String host) {

@@ -115,4 +115,18 @@ public final class MemoryCgroup implements AutoCloseable {
       // a cgroup that cannot be removed yet is left behind; the name is unique per test run
     }
   }
+
+  /** One counter of a memory.stat file; 0 when absent. */
+  static long statValue(final Path memoryStat, final String key) {
+    try {
+      for (final String line : Files.readAllLines(memoryStat)) {
+        if (line.startsWith(key + " ")) {
+          return Long.parseLong(line.substring(key.length() + 1).trim());
+        }
+      }
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }

@@ -24,6 +24,54 @@ public final class CgroupMemoryParser {
     return ref.version() == 1 ? v1(ref.path(), files) : v2(ref.path(), files);
   }
 
+  /** The kubelet's working set: usage less the inactive file pages reclaim can take at once. */
+  static Long workingSet(final Long usage, final Long inactiveFile) {
+    if (usage == null) {
+      return null;
+    }
+    return inactiveFile == null ? usage : Math.max(0, usage - inactiveFile);
+  }
+
+  /**
+   * The cgroup's figures with the limit the kernel enforces first: the smallest on its path to the
+   * root (its own, its pod's, a systemd slice's MemoryMax). {@code ancestors} gives the limit and
+   * usage files of an ancestor path ("/kubepods/burstable/pod1"); the root itself never limits.
+   */
+  public static CgroupMemory withEffectiveLimit(
+      final CgroupMemory own, final java.util.function.BiFunction<String, String, String> ancestors) {
+    Long limit = own.getLimit();
+    String holder = limit == null ? null : own.getPath();
+    Long holderUsage = limit == null ? null : own.getUsage();
+    final String limitFile = own.getVersion() == 1 ? "memory.limit_in_bytes" : "memory.max";
+    final String usageFile = own.getVersion() == 1 ? "memory.usage_in_bytes" : "memory.current";
+    String path = own.getPath();
+    for (int depth = 0; depth < 32; depth++) {
+      final int slash = path.lastIndexOf('/');
+      if (slash <= 0) {
+        break;
+      }
+      path = path.substring(0, slash);
+      final Long ancestorLimit = limitValue(ancestors.apply(path, limitFile));
+      if (ancestorLimit != null && (limit == null || ancestorLimit < limit)) {
+        limit = ancestorLimit;
+        holder = path;
+        holderUsage = KeyValueText.longValue(ancestors.apply(path, usageFile));
+      }
+    }
+    own.setEffectiveLimit(limit);
+    own.setLimitPath(holder);
+    own.setLimitPathUsage(holderUsage);
+    return own;
+  }
+
+  private static Long limitValue(final String text) {
+    if (text == null || text.trim().equals("max")) {
+      return null;
+    }
+    final Long v = KeyValueText.longValue(text);
+    return v == null || v >= V1_UNLIMITED_ABOVE ? null : v;
+  }
+
   private static CgroupMemory v1(final String path, final Function<String, String> files) {
     final Long limit = KeyValueText.longValue(files.apply("memory.limit_in_bytes"));
     final Map<String, Long> oomControl = KeyValueText.numbers(files.apply("memory.oom_control"));
@@ -38,6 +86,8 @@ public final class CgroupMemoryParser {
         .setOomKill(oomControl.get("oom_kill"))
         .setAnon(stat.get("rss"))
         .setFile(stat.get("cache"))
+        .setWorkingSet(workingSet(KeyValueText.longValue(files.apply("memory.usage_in_bytes")),
+            stat.containsKey("total_inactive_file") ? stat.get("total_inactive_file") : stat.get("inactive_file")))
         .build();
   }
 
@@ -56,6 +106,7 @@ public final class CgroupMemoryParser {
         .setOomGroupKill(events.get("oom_group_kill"))
         .setAnon(stat.get("anon"))
         .setFile(stat.get("file"))
+        .setWorkingSet(workingSet(KeyValueText.longValue(files.apply("memory.current")), stat.get("inactive_file")))
         .build();
   }
 }

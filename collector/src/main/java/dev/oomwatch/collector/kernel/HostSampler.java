@@ -1,5 +1,6 @@
 package dev.oomwatch.collector.kernel;
 
+import dev.oomwatch.collector.container.ContainerNamer;
 import dev.oomwatch.schema.CgroupMemory;
 import dev.oomwatch.schema.HostSample;
 import dev.oomwatch.schema.ProcessMemory;
@@ -31,9 +32,14 @@ public final class HostSampler {
   private long lastScanMs = Long.MIN_VALUE / 2;
 
   public HostSampler(final String host, final KernelPaths paths, final Set<String> serverNames, final boolean readSmaps) {
+    this(host, paths, serverNames, readSmaps, null);
+  }
+
+  public HostSampler(final String host, final KernelPaths paths, final Set<String> serverNames, final boolean readSmaps,
+      final ContainerNamer namer) {
     this.host = host;
     this.paths = paths;
-    this.scanner = new ProcessScanner(paths, serverNames, readSmaps);
+    this.scanner = new ProcessScanner(paths, serverNames, readSmaps, namer);
   }
 
   public ProcessScanner scanner() {

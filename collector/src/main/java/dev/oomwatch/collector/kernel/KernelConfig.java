@@ -1,9 +1,11 @@
 package dev.oomwatch.collector.kernel;
 
+import dev.oomwatch.collector.container.ContainerNamer;
 import dev.oomwatch.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /** The kernel side of the collector's configuration. */
@@ -15,7 +17,8 @@ public record KernelConfig(
     boolean inferKills,
     Set<String> processNames,
     boolean readSmaps,
-    Duration forkWatch) {
+    Duration forkWatch,
+    List<String> runtimeBundles) {
 
   public static final String ENABLED = "kernel.enabled";
   public static final String PROC = "kernel.proc.root";
@@ -27,6 +30,8 @@ public record KernelConfig(
   public static final String NAMES = "kernel.process.names";
   public static final String SMAPS = "kernel.smaps";
   public static final String FORK_WATCH = "kernel.fork.watch";
+  /** Where container runtimes keep a bundle's config.json, {id} for the container id. */
+  public static final String RUNTIME_BUNDLES = "kernel.runtime.bundles";
 
   public static KernelConfig from(final Settings settings) {
     final Set<String> names = new LinkedHashSet<>(settings.getList(NAMES));
@@ -45,6 +50,13 @@ public record KernelConfig(
         // smaps_rollup costs ~1 ms per process on a large heap; cheap enough at 1 Hz for a handful.
         settings.getBoolean(SMAPS, true),
         // 50 ms: a new fork child is noticed within 100 ms, as a 2 s fork needs.
-        settings.getDuration(FORK_WATCH, Duration.ofMillis(50)));
+        settings.getDuration(FORK_WATCH, Duration.ofMillis(50)),
+        // containerd's and CRI-O's state folders, as the kubelet's runtimes lay them out
+        settings.getList(RUNTIME_BUNDLES).isEmpty() ? ContainerNamer.DEFAULT_BUNDLES : settings.getList(RUNTIME_BUNDLES));
+  }
+
+  /** Names containers from the configured runtime folders and the host's /proc. */
+  public ContainerNamer namer() {
+    return new ContainerNamer(paths.proc(), runtimeBundles);
   }
 }

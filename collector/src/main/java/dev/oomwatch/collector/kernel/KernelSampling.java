@@ -53,7 +53,7 @@ public final class KernelSampling implements AutoCloseable {
     this.hostSink = hostSink;
     this.eventSink = eventSink;
     this.metrics = metrics;
-    this.sampler = new HostSampler(host, config.paths(), config.processNames(), config.readSmaps());
+    this.sampler = new HostSampler(host, config.paths(), config.processNames(), config.readSmaps(), config.namer());
     this.forkWatch = new ForkWatch(sampler.scanner(), forks);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       final Thread t = new Thread(r, "oomwatch-kernel");

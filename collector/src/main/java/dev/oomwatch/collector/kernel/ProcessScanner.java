@@ -1,6 +1,12 @@
 package dev.oomwatch.collector.kernel;
 
+import dev.oomwatch.collector.container.CgroupPathParser;
+import dev.oomwatch.collector.container.ContainerNamer;
+import dev.oomwatch.collector.container.ContainerRef;
+import dev.oomwatch.collector.container.PodNames;
+import dev.oomwatch.collector.identity.ProcFacts;
 import dev.oomwatch.schema.CgroupMemory;
+import dev.oomwatch.schema.ContainerInfo;
 import dev.oomwatch.schema.ProcessMemory;
 import dev.oomwatch.schema.ProcessRole;
 import java.io.IOException;
@@ -30,11 +36,18 @@ public final class ProcessScanner {
   private final KernelPaths paths;
   private final Set<String> serverNames;
   private final boolean readSmaps;
+  private final ContainerNamer namer;
 
   public ProcessScanner(final KernelPaths paths, final Set<String> serverNames, final boolean readSmaps) {
+    this(paths, serverNames, readSmaps, null);
+  }
+
+  public ProcessScanner(
+      final KernelPaths paths, final Set<String> serverNames, final boolean readSmaps, final ContainerNamer namer) {
     this.paths = paths;
     this.serverNames = serverNames;
     this.readSmaps = readSmaps;
+    this.namer = namer;
   }
 
   public KernelPaths paths() {
@@ -143,18 +156,35 @@ public final class ProcessScanner {
       final Map<String, Long> rollup = KeyValueText.numbers(reads.readOptional(dir.resolve("smaps_rollup")));
       b.setPss(rollup.get("Pss")).setPrivateDirty(rollup.get("Private_Dirty"));
     }
+    b.setNsPid(ProcFacts.nsPid(status)).setNetns(ProcFacts.netns(dir));
     final CgroupRef ref = CgroupRef.parse(reads.read(dir.resolve("cgroup")));
     if (ref != null) {
       b.setCgroup(cgroups.computeIfAbsent(ref, r -> {
         final Path cgroupDir = paths.cgroupDir(r);
-        return CgroupMemoryParser.parse(r, file -> reads.readOptional(cgroupDir.resolve(file)));
+        final CgroupMemory own = CgroupMemoryParser.parse(r, file -> reads.readOptional(cgroupDir.resolve(file)));
+        if (!cgroupDir.equals(paths.cgroupDir(new CgroupRef(r.version(), "/")))) {
+          CgroupMemoryParser.withEffectiveLimit(own, (ancestor, file) ->
+              reads.readOptional(paths.cgroupDir(new CgroupRef(r.version(), ancestor)).resolve(file)));
+        } else {
+          CgroupMemoryParser.withEffectiveLimit(own, (ancestor, file) -> null);
+        }
+        return own;
       }));
+      final ContainerRef container = CgroupPathParser.parse(ref.path());
+      if (container != null) {
+        final PodNames names = namer == null ? PodNames.NONE : namer.names(pid, container);
+        b.setContainer(ContainerInfo.newBuilder()
+            .setRuntime(container.runtime()).setContainerId(container.containerId()).setPodUid(container.podUid())
+            .setQosClass(container.qosClass()).setPodName(names.podName()).setPodNamespace(names.podNamespace())
+            .setContainerName(names.containerName()).setNameSource(names.source())
+            .build());
+      }
     }
     return b.build();
   }
 
   /** Ports from the server's title ("redis-server *:6379") or its --port flag. */
-  static List<Integer> ports(final String cmdline) {
+  public static List<Integer> ports(final String cmdline) {
     if (cmdline == null) {
       return List.of();
     }

@@ -1,5 +1,9 @@
 package dev.oomwatch.collector.redis;
 
+import dev.oomwatch.collector.container.ContainerRef;
+import dev.oomwatch.collector.container.PodNames;
+import dev.oomwatch.collector.identity.Identity;
+import dev.oomwatch.collector.identity.ServerLocator;
 import dev.oomwatch.schema.ClientBuffer;
 import dev.oomwatch.schema.RedisConfig;
 import dev.oomwatch.schema.RedisSample;
@@ -78,6 +82,30 @@ public final class RedisSampleMapper {
           .setClientListReadAtMs(reading.clientsReadAtMs());
     }
     return b.build();
+  }
+
+  /** The sample with where it runs on the host: the process it resolved to and its container. */
+  public static RedisSample withPlacement(final RedisSample sample, final ServerLocator.Located located) {
+    if (located == null) {
+      return sample;
+    }
+    final Identity id = located.identity();
+    sample.setConnectedAddress(located.connectedAddress());
+    sample.setIdentity(id.status().name());
+    sample.setIdentityEvidence(id.evidence());
+    sample.setServerHostPid(id.hostPid());
+    final ContainerRef c = located.container();
+    if (c != null) {
+      sample.setPodUid(c.podUid());
+      sample.setContainerId(c.containerId());
+    }
+    final PodNames names = located.names();
+    if (names != null) {
+      sample.setPodName(names.podName());
+      sample.setPodNamespace(names.podNamespace());
+      sample.setContainerName(names.containerName());
+    }
+    return sample;
   }
 
   /** A sample that says the instance could not be read, and why. Everything else is null. */

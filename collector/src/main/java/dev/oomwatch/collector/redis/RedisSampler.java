@@ -2,6 +2,7 @@ package dev.oomwatch.collector.redis;
 
 import dev.oomwatch.collector.CollectorMetrics;
 import dev.oomwatch.collector.ForkActivity;
+import dev.oomwatch.collector.identity.ServerLocator;
 import dev.oomwatch.schema.RedisConfig;
 import dev.oomwatch.schema.RedisSample;
 import io.lettuce.core.RedisClient;
@@ -42,6 +43,8 @@ public final class RedisSampler implements AutoCloseable {
   private final Consumer<RedisSample> sink;
   private final CollectorMetrics metrics;
   private final LongSupplier clock;
+  /** Ties each sample to its host process and container; null where /proc is not this host's. */
+  private final ServerLocator locator;
 
   private StatefulRedisConnection<String, String> connection;
   private boolean inFlight;
@@ -56,6 +59,7 @@ public final class RedisSampler implements AutoCloseable {
   private ClientList clients;
   private long clientsReadMs = Long.MIN_VALUE / 2;
   private Long lastConnectedClients;
+  private String lastIdentity;
 
   public RedisSampler(
       final RedisClient client,
@@ -65,7 +69,8 @@ public final class RedisSampler implements AutoCloseable {
       final ForkActivity forks,
       final Consumer<RedisSample> sink,
       final CollectorMetrics metrics,
-      final LongSupplier clock) {
+      final LongSupplier clock,
+      final ServerLocator locator) {
     this.client = client;
     this.target = target;
     this.host = host;
@@ -74,6 +79,7 @@ public final class RedisSampler implements AutoCloseable {
     this.sink = sink;
     this.metrics = metrics;
     this.clock = clock;
+    this.locator = locator;
   }
 
   public String instance() {
@@ -175,9 +181,12 @@ public final class RedisSampler implements AutoCloseable {
       }
       final long durationMs = (System.nanoTime() - t0) / 1_000_000;
       final RedisInfo info = RedisInfo.parse(infoText);
-      final RedisSample sample = RedisSampleMapper.map(host, target.instance(), startMs,
+      final RedisSample sample = RedisSampleMapper.withPlacement(RedisSampleMapper.map(host, target.instance(), startMs,
           new RedisSampleMapper.Reading(info, clients, clients == null ? null : clientsReadMs, config, unavailable,
-              durationMs), schedule.topClients());
+              durationMs), schedule.topClients()),
+          locator == null ? null : locator.locate(target.uri().getHost(), target.port(), info.number("process_id"),
+              info.text("run_id"), startMs));
+      logIdentityChange(sample);
       lastConnectedClients = sample.getConnectedClients();
       forks.set(target.instance(), Boolean.TRUE.equals(sample.getRdbBgsaveInProgress())
           || Boolean.TRUE.equals(sample.getAofRewriteInProgress())
@@ -203,6 +212,26 @@ public final class RedisSampler implements AutoCloseable {
   private boolean clientListDue(final long startMs) {
     final boolean busy = lastConnectedClients != null && lastConnectedClients > schedule.clientListMaxClients();
     return !busy || startMs - clientsReadMs >= schedule.clientListSlowInterval().toMillis();
+  }
+
+  /** Says once, at each change, which process the instance is (or why it is none). */
+  private void logIdentityChange(final RedisSample sample) {
+    final String status = sample.getIdentity();
+    if (status == null) {
+      return;
+    }
+    final String now = status + ":" + sample.getServerHostPid();
+    if (!now.equals(lastIdentity)) {
+      lastIdentity = now;
+      if (sample.getServerHostPid() != null) {
+        LOG.info("Redis {} is host pid {}{} ({})", target, sample.getServerHostPid(),
+            sample.getPodName() == null ? "" : " in pod " + (sample.getPodNamespace() == null ? "" : sample.getPodNamespace() + "/")
+                + sample.getPodName(), sample.getIdentityEvidence());
+      } else {
+        LOG.warn("Redis {}: {} host process; its samples are not tied to one and no kernel figure is judged for it: {}",
+            target, status.equals("AMBIGUOUS") ? "more than one" : "no", sample.getIdentityEvidence());
+      }
+    }
   }
 
   private void failed(final long now, final Throwable failure) {

@@ -38,6 +38,23 @@ public final class RedisTarget {
     return new RedisTarget(uri, name.isEmpty() ? hostPort : name, scheme + "://" + hostPort);
   }
 
+  /** A server found by discovery, with the credentials configured for it (either may be null). */
+  public static RedisTarget discovered(final String address, final int port, final String instance,
+      final String username, final String password, final Duration timeout) {
+    final RedisURI.Builder b = RedisURI.builder().withHost(address).withPort(port).withTimeout(timeout)
+        .withClientName("oomwatch-collector");
+    if (password != null) {
+      if (username != null) {
+        b.withAuthentication(username, password.toCharArray());
+      } else {
+        b.withPassword(password.toCharArray());
+      }
+    }
+    final RedisURI uri = b.build();
+    final String hostPort = (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+    return new RedisTarget(uri, instance, "redis://" + hostPort);
+  }
+
   /** The URI with its credentials removed: for logs and messages. */
   static String redact(final String uri) {
     return uri.replaceAll("//[^@/]*@", "//***@");

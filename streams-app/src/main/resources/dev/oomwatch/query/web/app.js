@@ -65,7 +65,7 @@
       row.dataset.key = i.host + '|' + i.instance;
       if (p.reachable === false) row.classList.add('unreachable');
       if (i.host === view.host && i.instance === view.instance) row.classList.add('selected');
-      row.append(text('td', i.instance + (i.host ? ' @ ' + i.host : '')), text('td', mb(p.usedMemory)),
+      row.append(text('td', i.instance + (i.pod ? ' (pod ' + i.pod + ')' : '') + (i.host ? ' @ ' + i.host : '')), text('td', mb(p.usedMemory)),
         text('td', mb(p.physical)), text('td', mb(p.limit)), text('td', mb(i.headroom)));
       const alerts = document.createElement('td');
       for (const a of i.firing) alerts.append(text('span', a.type, 'badge ' + a.severity));

@@ -1,0 +1,81 @@
+package dev.oomwatch.collector.container;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The container and pod behind a memory cgroup path, for cgroup v1 and v2 alike (the path forms
+ * are the same): the kubelet's cgroupfs driver ({@code /kubepods/burstable/pod<uid>/<id>}) and
+ * systemd driver ({@code /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<uid>.slice/
+ * cri-containerd-<id>.scope}), guaranteed pods directly under kubepods, containerd, CRI-O
+ * ({@code crio-<id>}) and Docker ({@code docker-<id>.scope}, {@code /docker/<id>}). Pure.
+ */
+public final class CgroupPathParser {
+  private static final String ID = "([0-9a-f]{64})";
+  private static final Pattern SCOPE = Pattern.compile("^(cri-containerd|crio|docker)-" + ID + "(?:\\.scope)?$");
+  private static final Pattern BARE_ID = Pattern.compile("^" + ID + "$");
+  /** pod<uid> (cgroupfs: dashes) or kubepods[-qos]-pod<uid>.slice (systemd: underscores). */
+  private static final Pattern POD = Pattern.compile(
+      "^(?:kubepods(?:-(?:burstable|besteffort))?-)?pod([0-9a-fA-F_-]{32,36})(?:\\.slice)?$");
+  private static final Pattern QOS = Pattern.compile("^kubepods-(burstable|besteffort)(?:\\.slice)?$|^(burstable|besteffort)$");
+
+  private CgroupPathParser() {}
+
+  /** Null when the path shows no container (the host's own services, a cgroup namespace's "/"). */
+  public static ContainerRef parse(final String path) {
+    if (path == null || path.isEmpty()) {
+      return null;
+    }
+    final String[] parts = path.split("/");
+    String runtime = null;
+    String id = null;
+    String podUid = null;
+    String qos = null;
+    boolean kubepods = false;
+    String previous = "";
+    for (final String part : parts) {
+      if (part.isEmpty()) {
+        continue;
+      }
+      if (part.equals("kubepods") || part.equals("kubepods.slice")) {
+        kubepods = true;
+      }
+      final Matcher qosMatch = QOS.matcher(part);
+      if (kubepods && qosMatch.matches()) {
+        qos = qosMatch.group(1) != null ? qosMatch.group(1) : qosMatch.group(2);
+      }
+      final Matcher pod = POD.matcher(part);
+      if (kubepods && pod.matches()) {
+        podUid = pod.group(1).replace('_', '-');
+        if (qos == null) {
+          // a pod directly under kubepods, with no QoS level between, is a guaranteed pod
+          qos = "guaranteed";
+        }
+      }
+      final Matcher scope = SCOPE.matcher(part);
+      if (scope.matches()) {
+        runtime = runtimeOf(scope.group(1));
+        id = scope.group(2);
+      } else if (id == null && BARE_ID.matcher(part).matches()
+          && (podUid != null || previous.equals("docker"))) {
+        // cgroupfs names a container by its bare id: under a pod (containerd or Docker with the
+        // kubelet), or under /docker (Docker's own cgroupfs layout)
+        id = part;
+        runtime = previous.equals("docker") ? "docker" : null;
+      }
+      previous = part;
+    }
+    if (id == null && podUid == null) {
+      return null;
+    }
+    return new ContainerRef(runtime, id, podUid, podUid == null ? null : qos);
+  }
+
+  private static String runtimeOf(final String prefix) {
+    return switch (prefix) {
+      case "cri-containerd" -> "containerd";
+      case "crio" -> "cri-o";
+      default -> "docker";
+    };
+  }
+}

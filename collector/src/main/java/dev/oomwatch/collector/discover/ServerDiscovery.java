@@ -1,0 +1,97 @@
+package dev.oomwatch.collector.discover;
+
+import dev.oomwatch.collector.container.ContainerNamer;
+import dev.oomwatch.collector.container.ContainerRef;
+import dev.oomwatch.collector.container.PodNames;
+import dev.oomwatch.collector.identity.ProcFacts;
+import dev.oomwatch.collector.identity.ServerFacts;
+import dev.oomwatch.collector.identity.ServerLocator;
+import dev.oomwatch.collector.kernel.FileReads;
+import dev.oomwatch.collector.kernel.ProcessScanner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds every redis-server and valkey-server on the host, in the host's namespace and in
+ * containers, from /proc alone: its port from its title (or the sockets it holds), the address to
+ * reach it by from its network namespace's listen sockets ({@link EndpointChooser}), and its
+ * container and pod. A server that cannot be reached from the host is said once, not sampled.
+ */
+public final class ServerDiscovery {
+  private static final Logger LOG = LoggerFactory.getLogger(ServerDiscovery.class);
+
+  private final ProcessScanner scanner;
+  private final ServerLocator locator;
+  private final ContainerNamer namer;
+  private final Path proc;
+  private final Set<Long> toldUnreachable = new HashSet<>();
+
+  public ServerDiscovery(final ProcessScanner scanner, final ServerLocator locator, final ContainerNamer namer) {
+    this.scanner = scanner;
+    this.locator = locator;
+    this.namer = namer;
+    this.proc = scanner.paths().proc();
+  }
+
+  /** The servers reachable now; one scan of /proc. */
+  public List<DiscoveredServer> scan() {
+    final ProcFacts facts = new ProcFacts(proc);
+    final Long ours = locator.collectorNetns();
+    final List<DiscoveredServer> found = new ArrayList<>();
+    final Set<Long> alive = new HashSet<>();
+    for (final long pid : scanner.find(new FileReads()).servers()) {
+      alive.add(pid);
+      final ServerFacts f = facts.of(pid);
+      final List<Integer> ports = portsOf(pid, f);
+      if (ports.isEmpty()) {
+        continue;
+      }
+      // a server listening on several ports is sampled once, at its first
+      final Endpoint endpoint = EndpointChooser.choose(ports.get(0), f.namespaceListening(), f.namespaceAddresses(),
+          ours != null && ours.equals(f.netns()));
+      final ContainerRef container = locator.containerOf(pid);
+      final PodNames names = namer.names(pid, container);
+      if (!endpoint.reachable()) {
+        if (toldUnreachable.add(pid)) {
+          LOG.warn("found {} (host pid {}{}) on port {} but cannot sample it: {}. Bind it to its pod's address "
+              + "(bind 0.0.0.0 or the pod IP), or run a collector inside its network namespace.",
+              comm(pid), pid, names.known() ? ", pod " + names.podName() : "", endpoint.port(), endpoint.why());
+        }
+        continue;
+      }
+      found.add(new DiscoveredServer(pid, endpoint, container, names));
+    }
+    toldUnreachable.retainAll(alive);
+    return found;
+  }
+
+  /** Ports from the title ("redis-server *:6379"), else those of the listen sockets it holds. */
+  private List<Integer> portsOf(final long pid, final ServerFacts f) {
+    final List<Integer> fromTitle = ProcessScanner.ports(read(proc.resolve(pid + "/cmdline")));
+    if (!fromTitle.isEmpty()) {
+      return fromTitle;
+    }
+    final Set<Long> own = f.ownSockets().get();
+    return f.namespaceListening().stream().filter(l -> own.contains(l.inode())).map(l -> l.port()).distinct().toList();
+  }
+
+  private String comm(final long pid) {
+    final String comm = read(proc.resolve(pid + "/comm"));
+    return comm == null ? "redis-server" : comm.trim();
+  }
+
+  private static String read(final Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+}
