@@ -113,7 +113,7 @@ class PodOomKillEndToEndIT {
    * resolved, and the pod's own cgroup and limit, not another pod's.
    */
   private static void awaitSnapshots(final Pipeline pipeline, final Map<String, KubePods.Pod> pods) throws Exception {
-    final String url = pipeline.streams.http().orElseThrow().url() + "/api/instances";
+    final String url = pipeline.streams.http().orElseThrow().url() + "api/instances";
     final HttpClient http = HttpClient.newHttpClient();
     final ObjectMapper json = new ObjectMapper();
     final long deadline = System.currentTimeMillis() + 30_000;

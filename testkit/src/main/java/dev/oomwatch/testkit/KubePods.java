@@ -25,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class KubePods implements AutoCloseable {
   private static final Path MEMORY = MemoryCgroup.V1_ROOT;
+  public static final long POD_OVERHEAD = 64L * 1024 * 1024;
 
   /** One pod: its names, its address, its cgroup and the host pid of its redis-server. */
   public final class Pod {
@@ -163,7 +164,9 @@ public final class KubePods implements AutoCloseable {
       final List<String> command = new ArrayList<>(List.of("sh", "-c",
           "echo $$ > '" + pod.containerCgroup.resolve("cgroup.procs") + "' && exec \"$0\" \"$@\"",
           "ip", "netns", "exec", pod.netns, "env", "HOSTNAME=" + name,
-          "unshare", "--pid", "--fork", "--mount-proc", LocalRedis.binary(),
+          // the kubelet mounts the pod's name over the container's /etc/hostname
+          "unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", "mount --bind \"$0\" /etc/hostname && exec \"$@\"",
+          hostnameFile(pod).toString(), LocalRedis.binary(),
           "--port", "6379", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", pod.dir.toString(),
           "--daemonize", "no", "--logfile", pod.dir.resolve("redis.log").toString()));
       command.addAll(List.of(redisArgs));
@@ -180,6 +183,12 @@ public final class KubePods implements AutoCloseable {
     return List.copyOf(pods);
   }
 
+  private static Path hostnameFile(final Pod pod) throws IOException {
+    final Path file = pod.dir.resolve("hostname");
+    Files.writeString(file, pod.name + "\n");
+    return file;
+  }
+
   private void makeCgroups(final Pod pod) throws IOException {
     for (final Path parent : List.of(MEMORY.resolve("kubepods"), MEMORY.resolve("kubepods/burstable"))) {
       if (!Files.isDirectory(parent)) {
@@ -188,8 +197,9 @@ public final class KubePods implements AutoCloseable {
       }
     }
     Files.createDirectory(pod.podCgroup);
-    // the kubelet limits the pod to the sum of its containers' limits; one container here
-    Files.writeString(pod.podCgroup.resolve("memory.limit_in_bytes"), String.valueOf(pod.limit));
+    // the kubelet limits the pod to the sum of its containers' limits plus the pod's overhead
+    // (RuntimeClass); 64 MB of overhead here, so the container's own limit is the one hit
+    Files.writeString(pod.podCgroup.resolve("memory.limit_in_bytes"), String.valueOf(pod.limit + POD_OVERHEAD));
     Files.createDirectory(pod.containerCgroup);
     Files.writeString(pod.containerCgroup.resolve("memory.limit_in_bytes"), String.valueOf(pod.limit));
   }

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Names a container from the host's own files, without the Kubernetes API: the runtime's bundle
  * {@code config.json} (containerd's task folder, CRI-O's userdata folder), else the process's
- * {@code HOSTNAME} from {@code /proc/PID/environ}, which Kubernetes sets to the pod's name.
+ * {@code HOSTNAME} from {@code /proc/PID/environ}, which Kubernetes sets to the pod's name, else the
+ * container's {@code /etc/hostname} (the pod's name too).
  * Names are cached by container id: they never change for a container's life.
  */
 public final class ContainerNamer {
@@ -48,6 +49,9 @@ public final class ContainerNamer {
     if (!names.known() && ref.inPod()) {
       names = fromEnvironment(pid);
     }
+    if (!names.known() && ref.inPod()) {
+      names = fromHostnameFile(pid);
+    }
     if (ref.containerId() != null && names.known()) {
       byContainer.put(ref.containerId(), names);
     }
@@ -72,6 +76,20 @@ public final class ContainerNamer {
       }
     }
     return PodNames.NONE;
+  }
+
+  /**
+   * The container's /etc/hostname, which the kubelet mounts with the pod's name: read through the
+   * process's root. redis-server overwrites its environment with its title, so this is the fallback
+   * that works for it.
+   */
+  private PodNames fromHostnameFile(final long pid) {
+    try {
+      final String name = Files.readString(proc.resolve(pid + "/root/etc/hostname")).trim();
+      return name.isEmpty() || name.contains("\n") ? PodNames.NONE : new PodNames(name, null, null, "/etc/hostname");
+    } catch (IOException | RuntimeException e) {
+      return PodNames.NONE;
+    }
   }
 
   /** HOSTNAME from the environment a process started with: the pod name, in Kubernetes. */
