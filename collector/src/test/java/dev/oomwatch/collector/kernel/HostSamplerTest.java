@@ -141,4 +141,43 @@ class HostSamplerTest {
     Files.delete(paths.proc().resolve("100/task/100/children"));
     assertThat(scanner.children(100)).as("fallback: scan parents in /proc").containsExactly(101L);
   }
+
+  @Test
+  void aPodsProcessIsJudgedAgainstTheSmallestLimitOnItsPathAndNamedByItsPod() throws IOException {
+    final KernelPaths paths = tree();
+    final Path proc = paths.proc();
+    final String uid = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+    final String id = "c".repeat(64);
+    final String pod = "/kubepods/burstable/pod" + uid;
+    process(proc, 200, 1, "redis-server *:6379", "4:memory:" + pod + "/" + id + "\n0::/\n");
+    write(proc.resolve("200/root/etc/hostname"), "cache-0\n");
+    final Path container = root.resolve("cgroup/memory" + pod + "/" + id);
+    write(container.resolve("memory.usage_in_bytes"), "300000000\n");
+    write(container.resolve("memory.limit_in_bytes"), "500000000\n");
+    write(container.resolve("memory.stat"), "cache 100\nrss 250000000\ntotal_inactive_file 40000000\n");
+    // the pod's limit, smaller than its container's, is the one the kernel enforces first
+    write(root.resolve("cgroup/memory" + pod + "/memory.limit_in_bytes"), "400000000\n");
+    write(root.resolve("cgroup/memory" + pod + "/memory.usage_in_bytes"), "320000000\n");
+    write(root.resolve("cgroup/memory/kubepods/burstable/memory.limit_in_bytes"), "9223372036854771712\n");
+    write(root.resolve("cgroup/memory/kubepods/memory.limit_in_bytes"), "9223372036854771712\n");
+
+    final HostSample sample = new HostSampler("h", paths, Set.of("redis-server"), false,
+        new dev.oomwatch.collector.container.ContainerNamer(proc, java.util.List.of())).sample(1L);
+    final ProcessMemory p = sample.getProcesses().stream().filter(x -> x.getPid() == 200).findFirst().orElseThrow();
+    assertThat(p.getCgroup().getLimit()).isEqualTo(500_000_000L);
+    assertThat(p.getCgroup().getEffectiveLimit()).isEqualTo(400_000_000L);
+    assertThat(p.getCgroup().getLimitPath()).isEqualTo(pod);
+    assertThat(p.getCgroup().getLimitPathUsage()).isEqualTo(320_000_000L);
+    assertThat(p.getCgroup().getWorkingSet()).isEqualTo(260_000_000L);
+    assertThat(p.getContainer().getPodUid()).isEqualTo(uid);
+    assertThat(p.getContainer().getContainerId()).isEqualTo(id);
+    assertThat(p.getContainer().getQosClass()).isEqualTo("burstable");
+    assertThat(p.getContainer().getPodName()).isEqualTo("cache-0");
+    assertThat(p.getContainer().getNameSource()).isEqualTo("/etc/hostname");
+    // the host's own server: its own limit is the effective one, no container
+    final ProcessMemory host = sample.getProcesses().stream().filter(x -> x.getPid() == 100).findFirst().orElseThrow();
+    assertThat(host.getCgroup().getEffectiveLimit()).isEqualTo(100_663_296L);
+    assertThat(host.getCgroup().getLimitPath()).isEqualTo("/oomcap");
+    assertThat(host.getContainer()).isNull();
+  }
 }
