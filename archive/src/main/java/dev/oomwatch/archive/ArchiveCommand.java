@@ -10,6 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "archive", mixinStandardHelpOptions = true,
+    header = "Keep every sample, kernel event and alert as Parquet, exactly once.",
     description = {"Keep every sample, kernel event and alert as Parquet, partitioned by type, date and hour,",
         "exactly once (offsets committed after each file is in place). Works against any cluster."})
 public final class ArchiveCommand implements Callable<Integer> {

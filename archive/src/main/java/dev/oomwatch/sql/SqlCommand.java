@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "sql", mixinStandardHelpOptions = true,
+    header = "Run SQL over the Parquet archive (DuckDB, in-process).",
     description = {"Run SQL over the archive (DuckDB, in-process). Views: redis_samples, host_samples,",
         "kernel_events, alerts, and instance_memory (Redis and kernel figures per instance and time)."})
 public final class SqlCommand implements Callable<Integer> {

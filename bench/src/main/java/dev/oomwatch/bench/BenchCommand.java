@@ -58,6 +58,7 @@ import picocli.CommandLine.Option;
  * fleet's live rate, every alert's arrival at a consumer minus the produce time of its cause.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
+    header = "Benchmark the streams-app on a simulated fleet of hosts.",
     description = {"Benchmark the streams-app on a simulated fleet: sustained throughput against a pass-through",
         "on the same data, and end-to-end alert latency at a fixed rate. The last line is machine-readable."})
 public final class BenchCommand implements Callable<Integer> {

@@ -32,16 +32,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "local", mixinStandardHelpOptions = true,
+    header = "Run everything on this machine: broker, streams-app, collector; print alerts.",
     description = {
         "Run everything on this machine: a real Kafka broker (KRaft, in-process, data in --data),",
-        "the streams-app, and a collector for this host; alerts are printed as they fire."})
+        "the streams-app, and a collector for this host; alerts are printed as they fire.",
+        "Without --redis it watches every redis-server and valkey-server on this machine, in containers too."})
 public final class LocalCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(LocalCommand.class);
 
   @Mixin ConfigOptions config;
 
   @Option(names = "--redis", paramLabel = "URI",
-      description = "A Redis to watch, e.g. redis://127.0.0.1:6379 or rediss://user:pass@host:6380#name. Repeatable.")
+      description = "A Redis to watch, e.g. redis://127.0.0.1:6379 or rediss://user:pass@host:6380#name. Repeatable. "
+          + "Without it, the Redis servers on this machine are found and watched (redis.discover).")
   List<String> redis = new ArrayList<>();
 
   @Option(names = "--data", paramLabel = "DIR", defaultValue = "data",
@@ -88,7 +91,7 @@ public final class LocalCommand implements Callable<Integer> {
       running.push(Archiver.start(ArchiveConfig.from(settings)));
     }
     LOG.info("oomwatch is running: broker {}, watching {}; timeline page {}; archive {}. Ctrl-C stops it.",
-        kafka.bootstrapServers(), redis.isEmpty() ? "no Redis (add --redis URI)" : redis.size() + " Redis instance(s)",
+        kafka.bootstrapServers(), redis.isEmpty() ? "every Redis server found on this machine" : redis.size() + " Redis instance(s)",
         streams.http().map(h -> h.url()).orElse("off"), noArchive ? "off" : data.resolve("archive"));
 
     final Thread printer = new Thread(() -> TopicPrinter.print(kafkaSettings, Topic.ALERTS, false, 0, null,

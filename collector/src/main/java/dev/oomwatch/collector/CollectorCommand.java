@@ -15,6 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "collector", mixinStandardHelpOptions = true,
+    header = "Run the per-host collector: samples Redis and the kernel, publishes to Kafka.",
     description = {"Run the per-host collector against any Kafka cluster: samples every Redis given",
         "(--redis or redis.uris) and the kernel's view of memory, and publishes them."})
 public final class CollectorCommand implements Callable<Integer> {

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "streams", mixinStandardHelpOptions = true,
+    header = "Run the streams-app: joins samples per host, detects, publishes alerts.",
     description = {"Run the streams-app against any Kafka cluster: joins samples per host, runs the detectors",
         "and publishes alerts. Run as many as the topics have partitions; they share the work."})
 public final class StreamsCommand implements Callable<Integer> {
