@@ -62,6 +62,9 @@ public final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // alerts are printed below, one line each: the streams-app's log line of each would double them
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(StreamsApp.ALERT_LOGGER))
+        .setLevel(ch.qos.logback.classic.Level.OFF);
     final Deque<AutoCloseable> running = new ArrayDeque<>();
     final CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

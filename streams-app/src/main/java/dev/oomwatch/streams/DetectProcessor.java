@@ -55,6 +55,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DetectProcessor implements Processor<String, Object, String, Alert> {
   private static final Logger LOG = LoggerFactory.getLogger(DetectProcessor.class);
+  private static final Logger ALERT_LOG = LoggerFactory.getLogger(StreamsApp.ALERT_LOGGER);
   /** Types that still mean something while an instance cannot be sampled. */
   private static final Set<AlertType> EVENT_TYPES =
       EnumSet.of(AlertType.KERNEL_OOM_KILL, AlertType.REDIS_RESTART, AlertType.RESTART_STORM);
@@ -323,7 +324,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       context.forward(new Record<>(key, alert, ts), OomwatchTopology.ALERT_STATE_SINK);
       history.alert(alert, key);
       if (alert.getSeverity() != dev.oomwatch.schema.Severity.INFO) {
-        LOG.info("alert {} {} {} {}: {}", alert.getStatus(), alert.getSeverity(), alert.getType(),
+        ALERT_LOG.info("alert {} {} {} {}: {}", alert.getStatus(), alert.getSeverity(), alert.getType(),
             alert.getInstance() == null ? alert.getHost() : alert.getInstance(), alert.getSummary());
       }
     }

@@ -22,6 +22,12 @@ import org.slf4j.LoggerFactory;
 public final class StreamsApp implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
 
+  /**
+   * Each alert event is logged on a logger of its own: a streams-app's log is where a person sees
+   * them; {@code bin/oomwatch local} prints them itself and turns this one off.
+   */
+  public static final String ALERT_LOGGER = "dev.oomwatch.alerts";
+
   private final KafkaStreams streams;
   private final QueryServer http;
 

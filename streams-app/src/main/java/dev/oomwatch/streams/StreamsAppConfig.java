@@ -51,6 +51,9 @@ public record StreamsAppConfig(
         settings);
   }
 
+  /** Kafka Streams 4.x: the processing exception handler for global state too (the 5.0 default). */
+  static final String GLOBAL_PROCESSING_HANDLER = "processing.exception.handler.global.enabled";
+
   public Properties streamsProperties() {
     final Properties props = new Properties();
     props.putAll(kafka.clientProperties(Map.of()));
@@ -63,7 +66,7 @@ public record StreamsAppConfig(
     // No record cache: an alert is forwarded the moment it is decided, not at the next flush.
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
-    props.put("processing.exception.handler.global.enabled", true);
+    props.put(GLOBAL_PROCESSING_HANDLER, true);
     props.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), 50);
     // Kafka Streams' default (0) is kept on purpose: a task whose host-samples partition is empty
     // while the broker holds more waits for them rather than taking Redis samples ahead of the
