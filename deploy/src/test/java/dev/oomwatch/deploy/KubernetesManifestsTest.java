@@ -1,0 +1,214 @@
+package dev.oomwatch.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every manifest under deploy/kubernetes read into the Kubernetes API's own types (fabric8's
+ * kubernetes-model): a field the API does not have (a typo, a wrong level) fails, as
+ * {@code kubectl apply --validate=strict} would, and so does a kind this check does not know. Then
+ * what the collector needs of its node is checked, since no cluster runs here to try it.
+ */
+class KubernetesManifestsTest {
+  private static final Path DIR = Path.of("kubernetes");
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+      "v1/Namespace", Namespace.class, "v1/ConfigMap", ConfigMap.class, "v1/Secret", Secret.class,
+      "v1/Service", Service.class, "apps/v1/DaemonSet", DaemonSet.class, "apps/v1/StatefulSet", StatefulSet.class);
+  private static final YAMLMapper YAML = (YAMLMapper) new YAMLMapper()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  static List<HasMetadata> all() throws IOException {
+    final List<HasMetadata> objects = new ArrayList<>();
+    try (Stream<Path> files = Files.list(DIR)) {
+      for (final Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+        try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+          while (docs.hasNext()) {
+            final JsonNode doc = docs.next();
+            if (doc == null || doc.isEmpty()) {
+              continue;
+            }
+            final String key = doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
+            final Class<? extends HasMetadata> type = KINDS.get(key);
+            assertThat(type).as("%s: a kind this check knows (%s)", file, key).isNotNull();
+            final HasMetadata object = YAML.treeToValue(doc, type);
+            final List<String> unknown = new ArrayList<>();
+            unknownFields(object, key + " " + object.getMetadata().getName(), unknown, new IdentityHashMap<>());
+            assertThat(unknown).as("%s: fields the Kubernetes API does not have", file).isEmpty();
+            objects.add(object);
+          }
+        }
+      }
+    }
+    return objects;
+  }
+
+  @Test
+  void everyManifestReadsIntoTheKubernetesApiWithNoUnknownField() throws IOException {
+    final List<HasMetadata> objects = all();
+    assertThat(objects).extracting(HasMetadata::getKind)
+        .contains("Namespace", "DaemonSet", "StatefulSet", "Service", "ConfigMap");
+    assertThat(objects).filteredOn(o -> !(o instanceof Namespace))
+        .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("oomwatch"));
+  }
+
+  @Test
+  void anUnknownFieldIsCaught() throws IOException {
+    final JsonNode doc = YAML.readTree("""
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: x}
+        spec:
+          template:
+            spec:
+              hostPid: true
+              containers: [{name: c, image: i}]
+        """);
+    final List<String> unknown = new ArrayList<>();
+    unknownFields(YAML.treeToValue(doc, DaemonSet.class), "x", unknown, new IdentityHashMap<>());
+    assertThat(unknown).singleElement().asString().contains("hostPid");
+  }
+
+  @Test
+  void theCollectorSeesEveryNodesProcessesCgroupsKernelLogAndRuntimes() throws IOException {
+    final DaemonSet ds = one(DaemonSet.class, "oomwatch-collector");
+    final PodSpec pod = ds.getSpec().getTemplate().getSpec();
+    assertThat(pod.getHostPID()).isTrue();
+    assertThat(pod.getHostNetwork()).isTrue();
+    assertThat(pod.getTolerations()).anySatisfy(t -> {
+      assertThat(t.getOperator()).isEqualTo("Exists");
+      assertThat(t.getKey()).isNull();
+    });
+    final Container c = pod.getContainers().get(0);
+    final Map<String, EnvVar> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+    assertThat(env.get("OOMWATCH_HOST_ID").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
+    assertThat(env.get("OOMWATCH_REDIS_DISCOVER").getValue()).isEqualTo("true");
+    assertThat(env.get("OOMWATCH_KERNEL_PROC_ROOT").getValue()).isEqualTo("/host/proc");
+    assertThat(env.get("OOMWATCH_KERNEL_RUNTIME_BUNDLES").getValue())
+        .contains("/host/run/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/config.json")
+        .contains("/host/run/containers/storage/overlay-containers/{id}/userdata/config.json");
+    assertThat(c.getSecurityContext().getCapabilities().getAdd()).contains("SYSLOG");
+    assertThat(c.getSecurityContext().getPrivileged()).isNotEqualTo(Boolean.TRUE);
+
+    final Map<String, Volume> volumes = pod.getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
+    assertThat(volumes.get("kmsg").getHostPath().getType()).isEqualTo("CharDevice");
+    for (final String host : List.of("/proc", "/sys", "/sys/fs/cgroup", "/run/containerd", "/run/containers")) {
+      assertThat(volumes.values()).as("a hostPath volume of %s", host)
+          .anyMatch(v -> v.getHostPath() != null && v.getHostPath().getPath().equals(host));
+    }
+    for (final VolumeMount m : c.getVolumeMounts()) {
+      assertThat(volumes).as("mount %s has a volume", m.getName()).containsKey(m.getName());
+      if (volumes.get(m.getName()).getHostPath() != null) {
+        assertThat(m.getReadOnly()).as("%s read-only", m.getName()).isTrue();
+      }
+    }
+    // requests and limits from the measured footprint (109 MB resident at 4 instances)
+    final Map<String, Quantity> requests = c.getResources().getRequests();
+    final Map<String, Quantity> limits = c.getResources().getLimits();
+    assertThat(Quantity.getAmountInBytes(requests.get("memory")).longValue()).isGreaterThanOrEqualTo(109L << 20);
+    assertThat(Quantity.getAmountInBytes(limits.get("memory")).longValue())
+        .isGreaterThan(Quantity.getAmountInBytes(requests.get("memory")).longValue());
+    assertThat(requests).containsKey("cpu");
+  }
+
+  @Test
+  void theStreamsAppKeepsStateOnAVolumeAndAdvertisesItsStableName() throws IOException {
+    final StatefulSet sts = one(StatefulSet.class, "oomwatch-streams");
+    final Service headless = one(Service.class, sts.getSpec().getServiceName());
+    assertThat(headless.getSpec().getClusterIP()).isEqualTo("None");
+    final Map<String, String> labels = sts.getSpec().getTemplate().getMetadata().getLabels();
+    assertThat(labels).containsAllEntriesOf(headless.getSpec().getSelector());
+    assertThat(labels).containsAllEntriesOf(one(Service.class, "oomwatch-api").getSpec().getSelector());
+    final Container c = sts.getSpec().getTemplate().getSpec().getContainers().get(0);
+    final Map<String, EnvVar> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+    assertThat(env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+    assertThat(env.get("OOMWATCH_HTTP_ADVERTISED_HOST").getValue())
+        .isEqualTo("$(POD_NAME)." + headless.getMetadata().getName() + ".oomwatch.svc.cluster.local");
+    final String stateDir = env.get("OOMWATCH_STREAMS_STATE_DIR").getValue();
+    final Set<String> claims = sts.getSpec().getVolumeClaimTemplates().stream().map(p -> p.getMetadata().getName())
+        .collect(Collectors.toSet());
+    assertThat(c.getVolumeMounts()).anyMatch(m -> claims.contains(m.getName()) && stateDir.startsWith(m.getMountPath()));
+    assertThat(c.getPorts()).anyMatch(p -> p.getContainerPort() == 7411);
+  }
+
+  @Test
+  void theArchiverKeepsItsFilesOnAVolume() throws IOException {
+    final StatefulSet sts = one(StatefulSet.class, "oomwatch-archiver");
+    assertThat(one(Service.class, sts.getSpec().getServiceName()).getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(sts.getSpec().getVolumeClaimTemplates()).isNotEmpty();
+  }
+
+  private static <T extends HasMetadata> T one(final Class<T> type, final String name) throws IOException {
+    return all().stream().filter(type::isInstance).map(type::cast)
+        .filter(o -> o.getMetadata().getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name));
+  }
+
+  /** Every non-empty additionalProperties in the object graph: fields the API's types do not have. */
+  static void unknownFields(final Object object, final String path, final List<String> out,
+      final IdentityHashMap<Object, Boolean> seen) {
+    if (object == null || seen.put(object, Boolean.TRUE) != null) {
+      return;
+    }
+    if (object instanceof Collection<?> list) {
+      int i = 0;
+      for (final Object item : list) {
+        unknownFields(item, path + "[" + i++ + "]", out, seen);
+      }
+      return;
+    }
+    if (object instanceof Map<?, ?> map) {
+      map.forEach((k, v) -> unknownFields(v, path + "." + k, out, seen));
+      return;
+    }
+    if (!object.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+      return;
+    }
+    for (final Method m : object.getClass().getMethods()) {
+      if (m.getParameterCount() != 0 || !m.getName().startsWith("get") || m.getDeclaringClass() == Object.class) {
+        continue;
+      }
+      try {
+        final Object value = m.invoke(object);
+        if (m.getName().equals("getAdditionalProperties")) {
+          if (value instanceof Map<?, ?> extra && !extra.isEmpty()) {
+            out.add(path + ": " + extra.keySet());
+          }
+        } else {
+          unknownFields(value, path + "." + m.getName().substring(3), out, seen);
+        }
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        // a getter that computes (not a field): nothing to check
+      }
+    }
+  }
+}
