@@ -19,8 +19,11 @@ import java.sql.Statement;
 public final class ArchiveViews {
   /**
    * Each reachable Redis sample joined as-of with its host's latest kernel sample at most 2 s older
-   * (the streams-app's join tolerance), its server process picked by pid and its fork child by
-   * parent. physical is what the kernel judges: the cgroup's anonymous memory, else server + child RSS.
+   * (the streams-app's join tolerance), its server process picked by its pid on the host (the one
+   * the collector resolved; Redis's own process_id from collectors before RedisSample v4, which is
+   * wrong in containers) and its fork child by parent. physical is what the kernel judges: the
+   * cgroup's anonymous memory, else server + child RSS. {HOST_PID} and {POD} are filled by
+   * {@link #instanceMemory} from the columns the archive has.
    */
   static final String INSTANCE_MEMORY = """
       CREATE VIEW instance_memory AS
@@ -31,13 +34,13 @@ public final class ArchiveViews {
       ), picked AS (
         SELECT *,
           CASE WHEN kernel_ts >= timestampMs - 2000
-            THEN list_filter(processes, lambda p: p.pid = processId)[1] END AS srv,
+            THEN list_filter(processes, lambda p: p.pid = {HOST_PID})[1] END AS srv,
           CASE WHEN kernel_ts >= timestampMs - 2000
-            THEN list_filter(processes, lambda p: p.serverPid = processId AND p.role = 'FORK_CHILD')[1] END AS child
+            THEN list_filter(processes, lambda p: p.serverPid = {HOST_PID} AND p.role = 'FORK_CHILD')[1] END AS child
         FROM joined
       )
       SELECT host, instance, timestampMs AS ts_ms, make_timestamp(timestampMs * 1000) AS ts, date, hour,
-        runId AS run_id, processId AS pid,
+        runId AS run_id, {HOST_PID} AS pid, {POD},
         usedMemory AS used_memory, usedMemoryRss AS used_memory_rss, usedMemoryDataset AS used_memory_dataset,
         maxmemory, memFragmentationRatio AS fragmentation_ratio,
         coalesce(rdbBgsaveInProgress, false) OR coalesce(aofRewriteInProgress, false)
@@ -61,9 +64,32 @@ public final class ArchiveViews {
       for (final ArchiveType type : ArchiveType.values()) {
         s.execute("CREATE VIEW " + type.table() + " AS " + source(layout, type));
       }
-      s.execute(INSTANCE_MEMORY);
+      s.execute(instanceMemory(columns(s, "redis_samples")));
     }
     return db;
+  }
+
+  /**
+   * The instance_memory view over what the archive holds: an archive written only by collectors
+   * before RedisSample v4 has no identity or pod columns, so the view falls back to process_id.
+   */
+  static String instanceMemory(final java.util.Set<String> redisColumns) {
+    final boolean v4 = redisColumns.contains("serverHostPid") && redisColumns.contains("identity");
+    return INSTANCE_MEMORY
+        .replace("{HOST_PID}", v4 ? "CASE WHEN identity IS NULL THEN processId ELSE serverHostPid END" : "processId")
+        .replace("{POD}", v4 ? "podNamespace AS pod_namespace, podName AS pod_name, containerName AS container_name"
+            : "CAST(NULL AS VARCHAR) AS pod_namespace, CAST(NULL AS VARCHAR) AS pod_name,"
+                + " CAST(NULL AS VARCHAR) AS container_name");
+  }
+
+  private static java.util.Set<String> columns(final Statement s, final String view) throws SQLException {
+    final java.util.Set<String> names = new java.util.HashSet<>();
+    try (java.sql.ResultSet rs = s.executeQuery("SELECT column_name FROM (DESCRIBE " + view + ")")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
   }
 
   private static String source(final ArchiveLayout layout, final ArchiveType type) {
