@@ -3,6 +3,7 @@ package dev.oomwatch.collector;
 import dev.oomwatch.collector.identity.ServerLocator;
 import dev.oomwatch.collector.kernel.KernelSampling;
 import dev.oomwatch.collector.kernel.ProcessScanner;
+import dev.oomwatch.collector.publish.PublishedKills;
 import dev.oomwatch.collector.publish.Publisher;
 import dev.oomwatch.collector.redis.RedisSampler;
 import dev.oomwatch.collector.redis.RedisTarget;
@@ -111,6 +112,7 @@ public final class Collector implements AutoCloseable {
       kernel = new KernelSampling(config.host(), config.kernel(), config.interval(), config.forkInterval(), forks,
           sample -> publisher.publish(Topic.HOST_SAMPLES, config.host(), sample, false),
           event -> publisher.publish(Topic.KERNEL_EVENTS, config.host(), event, true),
+          () -> PublishedKills.read(config.kafka(), config.host(), config.kernel().kmsgReplay()),
           metrics).start();
     }
     final long tickMs = Math.max(10, Math.min(config.forkInterval().toMillis(), config.interval().toMillis()) / 2);

@@ -18,6 +18,9 @@ public final class CollectorMetrics {
   public final AtomicLong published = new AtomicLong();
   public final AtomicLong dropped = new AtomicLong();
   public final AtomicLong buffered = new AtomicLong();
+  /** Kills from before the start read back from the kernel log and published / already on the topic. */
+  public final AtomicLong kernelReplayed = new AtomicLong();
+  public final AtomicLong kernelReplaySkipped = new AtomicLong();
   /** Servers discovery has started sampling. */
   public final AtomicLong redisDiscovered = new AtomicLong();
   /** Why a file or line could not be read, by reason (e.g. "/proc/meminfo: truncated"). */

@@ -199,6 +199,11 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     }
     final String key = instanceKey(event.getHost(), who.instance());
     final InstanceState state = byInstance.get(who.instance());
+    if (state.lastKill != null && state.lastKill.sameKill(event)) {
+      // a kill read back from the kernel log by a restarted collector, already judged
+      LOG.debug("{} {}: kill of pid {} already recorded", event.getHost(), who.instance(), event.getVictimPid());
+      return;
+    }
     InstanceTracker.kill(state, event, who.role(), config);
     history.kill(event, who.instance(), who.role());
     final InstanceSnapshot latest = state.latest();

@@ -77,6 +77,34 @@ class OomScenarioTest {
   }
 
   @Test
+  void aKillReadAgainByARestartedCollectorIsJudgedOnce() {
+    final Series s = new Series("cache-01", 6379, "/redis", 600);
+    try (TopologyHarness t = new TopologyHarness()) {
+      runUpToTheKill(t, s);
+      t.drain();
+      t.send(s.kill(T0 + 61_500, 4242, 560));
+      assertThat(TopologyHarness.firing(t.drain())).containsExactly("KERNEL_OOM_KILL/CRITICAL");
+      // the same kill, its kernel stamp converted again by a collector that restarted
+      final dev.oomwatch.schema.KernelEvent again = s.kill(T0 + 61_500 + 3, 4242, 560);
+      again.setReplayed(true);
+      t.send(again);
+      t.send(s.redis(T0 + 61_600, 402, 432, true, 40.0));
+      assertThat(t.drain()).noneMatch(a -> a.getType() == AlertType.KERNEL_OOM_KILL);
+      // one incident, not two
+      final org.apache.kafka.streams.state.WindowStore<String, dev.oomwatch.history.KillView> kills =
+          t.driver.getWindowStore(dev.oomwatch.history.HistoryStores.KILLS);
+      int count = 0;
+      try (var it = kills.fetchAll(java.time.Instant.ofEpochMilli(0), java.time.Instant.ofEpochMilli(T0 + 3_600_000))) {
+        while (it.hasNext()) {
+          it.next();
+          count++;
+        }
+      }
+      assertThat(count).isEqualTo(1);
+    }
+  }
+
+  @Test
   void theForkChildKilledInsteadLeavesTheServerUpAndRaisesNoRestart() {
     final Series s = new Series("cache-01", 6379, "/redis", 600);
     try (TopologyHarness t = new TopologyHarness()) {

@@ -18,7 +18,8 @@ public record KernelConfig(
     Set<String> processNames,
     boolean readSmaps,
     Duration forkWatch,
-    List<String> runtimeBundles) {
+    List<String> runtimeBundles,
+    Duration kmsgReplay) {
 
   public static final String ENABLED = "kernel.enabled";
   public static final String PROC = "kernel.proc.root";
@@ -26,6 +27,7 @@ public record KernelConfig(
   public static final String CGROUP = "kernel.cgroup.root";
   public static final String KMSG = "kernel.kmsg.path";
   public static final String KMSG_FROM_BOOT = "kernel.kmsg.from.boot";
+  public static final String KMSG_REPLAY = "kernel.kmsg.replay";
   public static final String INFER = "kernel.infer.kills";
   public static final String NAMES = "kernel.process.names";
   public static final String SMAPS = "kernel.smaps";
@@ -52,7 +54,9 @@ public record KernelConfig(
         // 50 ms: a new fork child is noticed within 100 ms, as a 2 s fork needs.
         settings.getDuration(FORK_WATCH, Duration.ofMillis(50)),
         // containerd's and CRI-O's state folders, as the kubelet's runtimes lay them out
-        settings.getList(RUNTIME_BUNDLES).isEmpty() ? ContainerNamer.DEFAULT_BUNDLES : settings.getList(RUNTIME_BUNDLES));
+        settings.getList(RUNTIME_BUNDLES).isEmpty() ? ContainerNamer.DEFAULT_BUNDLES : settings.getList(RUNTIME_BUNDLES),
+        // 5 min: a kill while the collector starts, restarts or is rolled out is still published
+        settings.getDuration(KMSG_REPLAY, Duration.ofMinutes(5)));
   }
 
   /** Names containers from the configured runtime folders and the host's /proc. */

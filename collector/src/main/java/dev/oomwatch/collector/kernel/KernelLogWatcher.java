@@ -7,15 +7,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Follows /dev/kmsg on its own thread and hands each OOM kill to {@code sink} the moment its
- * {@code Killed process} record is read. Starts at the current end unless asked for the boot log:
- * records stamped before the watcher started are skipped. Each read() of /dev/kmsg returns one
- * record; a record overwritten before it was read (EPIPE) is skipped, counted, and reading goes on.
+ * {@code Killed process} record is read. The log is read from its start; records stamped before
+ * the watcher started are skipped, except the kills of the last {@code replay} window (a kill
+ * while the collector was starting or restarting), which are published unless {@code published}
+ * already holds them (read back from the kernel-events topic on the watcher's thread, so a restart
+ * publishes nothing twice). Each read() of /dev/kmsg returns one record; a record overwritten
+ * before it was read (EPIPE) is skipped, counted, and reading goes on.
  */
 public final class KernelLogWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KernelLogWatcher.class);
@@ -25,6 +31,10 @@ public final class KernelLogWatcher implements AutoCloseable {
   private final Consumer<KernelEvent> sink;
   private final CollectorMetrics metrics;
   private final long startMonotonicUs;
+  private final long replayFromUs;
+  private final Supplier<Set<String>> published;
+  private final String bootId;
+  private Set<String> alreadyPublished;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile InputStream in;
@@ -32,11 +42,25 @@ public final class KernelLogWatcher implements AutoCloseable {
   public KernelLogWatcher(
       final Path kmsg, final String host, final boolean fromBoot, final Consumer<KernelEvent> sink,
       final CollectorMetrics metrics) {
+    this(kmsg, host, fromBoot, Duration.ZERO, Set::of, null, sink, metrics);
+  }
+
+  /**
+   * {@code replay}: how far back kills before the start are published; {@code published}: the keys
+   * ({@link #key}) of kills already on the topic; {@code bootId}: this boot's id (null: unknown).
+   */
+  public KernelLogWatcher(
+      final Path kmsg, final String host, final boolean fromBoot, final Duration replay,
+      final Supplier<Set<String>> published, final String bootId, final Consumer<KernelEvent> sink,
+      final CollectorMetrics metrics) {
     this.kmsg = kmsg;
     this.assembler = new OomKillAssembler(host);
     this.sink = sink;
     this.metrics = metrics;
+    this.published = published;
+    this.bootId = bootId;
     this.startMonotonicUs = fromBoot ? 0 : monotonicUs();
+    this.replayFromUs = Math.max(0, startMonotonicUs - replay.toNanos() / 1000);
     this.thread = new Thread(this::run, "oomwatch-kmsg");
     this.thread.setDaemon(true);
   }
@@ -98,20 +122,52 @@ public final class KernelLogWatcher implements AutoCloseable {
       }
       return;
     }
-    if (record.monotonicUs() < startMonotonicUs) {
+    if (record.monotonicUs() < replayFromUs) {
       return;
     }
+    final boolean replaying = record.monotonicUs() < startMonotonicUs;
     final long wallMs = System.currentTimeMillis() - (monotonicUs() - record.monotonicUs()) / 1000;
     try {
       assembler.accept(record, wallMs).ifPresent(event -> {
+        event.setBootId(bootId);
+        if (replaying) {
+          if (alreadyPublished().contains(key(event))) {
+            metrics.kernelReplaySkipped.incrementAndGet();
+            return;
+          }
+          event.setReplayed(true);
+          metrics.kernelReplayed.incrementAndGet();
+        }
         metrics.kernelEvents.incrementAndGet();
-        LOG.warn("kernel OOM kill: pid {} ({}) in {}", event.getVictimPid(), event.getVictimComm(), event.getTaskMemcg());
+        LOG.warn("kernel OOM kill{}: pid {} ({}) in {}", replaying ? " (before the collector started, read back)" : "",
+            event.getVictimPid(), event.getVictimComm(), event.getTaskMemcg());
         sink.accept(event);
       });
     } catch (RuntimeException e) {
       // A line that matched a pattern but not our assumptions: count it, never stop watching.
       metrics.readError(kmsg + ": unparsable OOM line");
       LOG.warn("could not parse kernel log record {}: {}", record.sequence(), e.toString());
+    }
+  }
+
+  /** What names a kill on its host across collector restarts: boot id and kernel log sequence. */
+  public static String key(final KernelEvent event) {
+    return event.getBootId() + "/" + event.getKmsgSequence();
+  }
+
+  private Set<String> alreadyPublished() {
+    if (alreadyPublished == null) {
+      alreadyPublished = published.get();
+    }
+    return alreadyPublished;
+  }
+
+  /** This boot's id: kernel log sequence numbers start again at every boot. */
+  public static String bootId(final Path proc) {
+    try {
+      return java.nio.file.Files.readString(proc.resolve("sys/kernel/random/boot_id")).trim();
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 

@@ -45,6 +45,7 @@ public final class KernelSampling implements AutoCloseable {
       final ForkActivity forks,
       final Consumer<HostSample> hostSink,
       final Consumer<KernelEvent> eventSink,
+      final java.util.function.Supplier<java.util.Set<String>> publishedKills,
       final CollectorMetrics metrics) {
     this.config = config;
     this.interval = interval;
@@ -61,7 +62,8 @@ public final class KernelSampling implements AutoCloseable {
       return t;
     });
     if (KernelLogWatcher.readable(config.kmsg()) && !config.inferKills()) {
-      watcher = new KernelLogWatcher(config.kmsg(), host, config.kmsgFromBoot(), eventSink, metrics);
+      watcher = new KernelLogWatcher(config.kmsg(), host, config.kmsgFromBoot(), config.kmsgReplay(), publishedKills,
+          KernelLogWatcher.bootId(config.paths().proc()), eventSink, metrics);
       LOG.info("kernel OOM kills: read from {} as they happen", config.kmsg());
     } else {
       inferring = true;

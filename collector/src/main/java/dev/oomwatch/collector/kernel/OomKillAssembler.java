@@ -90,6 +90,7 @@ public final class OomKillAssembler {
       ensure(wallMs);
       keep(m);
       pending.setTimestampMs(wallMs)
+          .setKmsgSequence(record.sequence())
           .setVictimPid(Long.parseLong(matcher.group("pid")))
           .setVictimComm(matcher.group("comm"))
           .setTotalVm(kb(matcher.group("vm")))
