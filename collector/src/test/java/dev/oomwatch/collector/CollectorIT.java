@@ -67,6 +67,33 @@ class CollectorIT {
   }
 
   @Test
+  void aRedisBackAfterALongAbsenceIsSampledWithinSeconds() throws Exception {
+    try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"));
+        RedisBackend redis = TestBackends.redis(dir.resolve("redis"), "--save", "", "--appendonly", "no")) {
+      final Settings settings = settings(kafka, redis);
+      TopicRecords.provision(kafka.bootstrapServers(), settings);
+      try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
+        read(kafka, list -> list.stream().anyMatch(RedisSample::getReachable));
+        redis.stop();
+        // away long enough for a doubling backoff to have grown well past the sampling interval
+        Thread.sleep(20_000);
+        final int before = TopicRecords.read(kafka.bootstrapServers(), TOPIC, Serdes.redisSample().deserializer(),
+            list -> false, Duration.ofSeconds(2)).size();
+        final long started = System.currentTimeMillis();
+        redis.start();
+        final List<RedisSample> back = read(kafka,
+            list -> list.size() > before && list.subList(before, list.size()).stream().anyMatch(RedisSample::getReachable));
+        final RedisSample first = back.subList(before, back.size()).stream().filter(RedisSample::getReachable)
+            .findFirst().orElseThrow(() -> new AssertionError("not sampled again within 30 s"));
+        final long after = first.getTimestampMs() - started;
+        System.out.printf("[reconnect] sampled again %d ms after it listened, 20 s after it went away%n", after);
+        // a doubling backoff capped at 30 s waited 11.75 s here; refused connects are now retried every interval
+        assertThat(after).isLessThan(5_000);
+      }
+    }
+  }
+
+  @Test
   void aBrokerAwayForThirtySecondsLosesNoSample() {
     try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"));
         RedisBackend redis = TestBackends.redis(dir.resolve("redis"), "--save", "")) {

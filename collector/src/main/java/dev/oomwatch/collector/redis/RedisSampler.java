@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisSampler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisSampler.class);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   /** How one sampler behaves; from the collector's configuration. */
   public record Schedule(Duration interval, Duration forkInterval, Duration configRefresh, int topClients,
@@ -91,6 +90,16 @@ public final class RedisSampler implements AutoCloseable {
     final long now = clock.getAsLong();
     final boolean healthy = connection != null && connection.isOpen();
     final long interval = healthy && forks.any() ? schedule.forkInterval().toMillis() : schedule.interval().toMillis();
+    if (inFlight && now - lastStartMs > stallMs()) {
+      // a connect or a sample whose futures never completed: never let one stall this instance for good
+      LOG.warn("Redis {}: no answer in {} ms; connecting again", target, now - lastStartMs);
+      inFlight = false;
+      final long stalled = now - lastStartMs;
+      // answers of the abandoned attempt that still come are recognised by their start time and dropped
+      lastStartMs = now;
+      failed(now, new java.util.concurrent.TimeoutException("no answer in " + stalled + " ms"));
+      return;
+    }
     if (inFlight || now - lastStartMs < interval) {
       return;
     }
@@ -105,6 +114,12 @@ public final class RedisSampler implements AutoCloseable {
       inFlight = true;
       client.connectAsync(StringCodec.UTF8, target.uri()).whenComplete((conn, failure) -> {
         synchronized (this) {
+          if (now != lastStartMs) {
+            if (conn != null) {
+              conn.closeAsync();
+            }
+            return;
+          }
           if (failure != null) {
             inFlight = false;
             failed(now, failure);
@@ -134,8 +149,10 @@ public final class RedisSampler implements AutoCloseable {
     info.toCompletableFuture().whenComplete((infoText, failure) -> {
       if (failure != null) {
         synchronized (this) {
-          inFlight = false;
-          failed(startMs, failure);
+          if (startMs == lastStartMs) {
+            inFlight = false;
+            failed(startMs, failure);
+          }
         }
         return;
       }
@@ -152,6 +169,9 @@ public final class RedisSampler implements AutoCloseable {
       final String infoText,
       final CompletableFuture<String> clientList,
       final CompletableFuture<Map<String, String>> configFuture) {
+    if (startMs != lastStartMs) {
+      return;
+    }
     try {
       final List<String> unavailable = new ArrayList<>();
       if (clientList != null) {
@@ -214,6 +234,11 @@ public final class RedisSampler implements AutoCloseable {
     return !busy || startMs - clientsReadMs >= schedule.clientListSlowInterval().toMillis();
   }
 
+  /** Longer than any answer can take: the connect timeout and three command timeouts. */
+  private long stallMs() {
+    return Math.max(5_000, 4 * target.uri().getTimeout().toMillis());
+  }
+
   /** Says once, at each change, which process the instance is (or why it is none). */
   private void logIdentityChange(final RedisSample sample) {
     final String status = sample.getIdentity();
@@ -252,7 +277,7 @@ public final class RedisSampler implements AutoCloseable {
     clientsReadMs = Long.MIN_VALUE / 2;
     lastConnectedClients = null;
     closeConnection();
-    backoffMs = backoffMs == 0 ? schedule.interval().toMillis() : Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
+    backoffMs = ReconnectBackoff.next(kind, backoffMs, schedule.interval().toMillis());
     nextConnectMs = now + backoffMs;
     publishUnreachable(now, reason);
   }
