@@ -30,6 +30,10 @@ public final class RedisLoad implements AutoCloseable {
     final RedisURI redisUri = RedisURI.create(uri);
     redisUri.setTimeout(Duration.ofSeconds(30));
     final RedisClient client = RedisClient.create(redisUri);
+    // a killed server fails the load's commands at once: queued for a reconnect that may never come
+    // (a pod nobody restarts), each would wait out its 30 s timeout
+    client.setOptions(io.lettuce.core.ClientOptions.builder()
+        .disconnectedBehavior(io.lettuce.core.ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
     return new RedisLoad(client, client.connect());
   }
 
