@@ -13,7 +13,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import dev.oomwatch.testkit.RedisBinaries;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Redis side of the collector against a real broker and a real redis-server. */
@@ -31,10 +34,16 @@ class CollectorIT {
         "topic.partitions", "1"));
   }
 
-  @Test
-  void samplesArriveWithRealValuesAndAStoppedRedisIsReportedThenRecovers() {
+  /** Every real Redis build at hand: the system's (Debian's 7.0 in CI) and the testkit's 6.2. */
+  static List<RedisBinaries.Binary> redisBuilds() {
+    return RedisBinaries.all();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("redisBuilds")
+  void samplesArriveWithRealValuesAndAStoppedRedisIsReportedThenRecovers(final RedisBinaries.Binary build) {
     try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"));
-        RedisBackend redis = TestBackends.redis(dir.resolve("redis"), "--save", "", "--appendonly", "no")) {
+        RedisBackend redis = TestBackends.redis(dir.resolve("redis"), build, "--save", "", "--appendonly", "no")) {
       final Settings settings = settings(kafka, redis);
       TopicRecords.provision(kafka.bootstrapServers(), settings);
       try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
@@ -50,6 +59,16 @@ class CollectorIT {
         assertThat(sample.getConfig().getAppendonly()).isFalse();
         assertThat(sample.getTopClients()).isNotEmpty();
         assertThat(sample.getUnavailable()).isEmpty();
+        assertThat(sample.getRedisVersion()).isEqualTo(build.version());
+        // what this server does not report is null, never 0: INFO fields Redis 7.0 added
+        if (build.major() < 7) {
+          assertThat(sample.getMemTotalReplicationBuffers()).isNull();
+          assertThat(sample.getCurrentCowPeak()).isNull();
+        } else {
+          assertThat(sample.getMemTotalReplicationBuffers()).isNotNull();
+          assertThat(sample.getCurrentCowPeak()).isNotNull();
+        }
+        assertThat(sample.getCurrentForkPerc()).as("since 6.2").isNotNull();
 
         redis.stop();
         final List<RedisSample> down = read(kafka, list -> list.stream().anyMatch(s -> !s.getReachable()));

@@ -87,6 +87,40 @@ class TimelinePageIT {
         final Path target = Path.of("target", "timeline-page.png");
         Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
         System.out.println("timeline page screenshot: " + target.toAbsolutePath());
+
+        // at 1400 px the instances table stays inside its column, no column hidden behind a scrollbar
+        assertThat((Boolean) js.executeScript("const p = document.querySelector('#instances-panel');"
+            + "return p.scrollWidth <= p.clientWidth;")).as("the instances table fits its column").isTrue();
+
+        // a Redis started by hand: 7 MB of data against 16 GB of host RAM, in a shared cgroup of 4.7 GB
+        browser.get(cluster.url(cluster.a) + "#token=" + TwoAppCluster.TOKEN + "&i="
+            + URLEncoder.encode(TwoAppCluster.BY_HAND + "|" + TwoAppCluster.BY_HAND + ":6379", StandardCharsets.UTF_8)
+            + "&from=" + from + "&to=" + to);
+        new WebDriverWait(browser, Duration.ofSeconds(30)).pollingEvery(Duration.ofMillis(250)).until(d ->
+            "ready".equals(d.findElement(By.tagName("body")).getAttribute("data-state"))
+                && d.findElement(By.id("timeline-title")).getText().contains(TwoAppCluster.BY_HAND)
+                && Integer.parseInt(d.findElement(By.id("chart")).getAttribute("data-points")) >= 20);
+        assertThat(browser.findElement(By.id("chart")).getAttribute("data-limit-off-scale")).isEqualTo("true");
+        final WebElement note = browser.findElement(By.cssSelector("#chart .u-over .limit-note"));
+        assertThat(note.getText()).contains("16.0 GB").contains("host RAM");
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> small = (Map<String, Object>) js.executeScript(
+            "const u = window.oomwatch.chart, ctx = u.ctx;"
+            + "const all = ctx.getImageData(0, 0, ctx.canvas.width, ctx.canvas.height).data;"
+            + "let blue = 0, high = 0; const w = ctx.canvas.width, mid = u.bbox.top + u.bbox.height * 0.6;"
+            + "for (let i = 0; i < all.length; i += 4) {"
+            + "  if (all[i + 3] > 200 && all[i] < 80 && all[i + 1] > 110 && all[i + 1] < 160 && all[i + 2] > 200) {"
+            + "    blue++; if (Math.floor(i / 4 / w) < mid) high++; } }"
+            + "return {yMax: u.scales.y.max, blue: blue, high: high,"
+            + "  usage: u.data[4].filter(v => v != null).length};");
+        assertThat(((Number) small.get("yMax")).doubleValue()).as("the scale follows the data, not the host's RAM")
+            .isLessThan(20.0 * 1024 * 1024);
+        assertThat(((Number) small.get("blue")).intValue()).as("the used_memory line is drawn").isGreaterThan(100);
+        assertThat(((Number) small.get("high")).intValue()).as("and drawn well above the bottom").isGreaterThan(50);
+        assertThat(((Number) small.get("usage")).intValue()).as("the shared cgroup's usage is not drawn as its own")
+            .isZero();
+        Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("target", "timeline-page-by-hand.png"),
+            StandardCopyOption.REPLACE_EXISTING);
       } finally {
         browser.quit();
       }

@@ -73,7 +73,7 @@ final class Series {
   /** The kernel's view: the server's RSS, its fork child's (if any) and the cgroup's usage. */
   HostSample kernel(final long ts, final long serverRssMb, final Long childPid, final long childRssMb, final long usageMb) {
     final CgroupMemory memory = CgroupMemory.newBuilder().setPath(cgroup).setVersion(1)
-        .setUsage(usageMb * MB).setLimit(limitMb * MB).setOomKill(0L).build();
+        .setUsage(usageMb * MB).setLimit(limitMb == 0 ? null : limitMb * MB).setOomKill(0L).build();
     final List<ProcessMemory> processes = new ArrayList<>();
     processes.add(ProcessMemory.newBuilder().setPid(pid).setPpid(1).setComm("redis-server").setRole(ProcessRole.SERVER)
         .setServerPid(pid).setListenPorts(List.of(Integer.parseInt(instance.substring(instance.indexOf(':') + 1))))

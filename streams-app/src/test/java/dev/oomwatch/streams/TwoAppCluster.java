@@ -30,6 +30,8 @@ public final class TwoAppCluster implements AutoCloseable {
   public final StreamsApp a;
   public final StreamsApp b;
   public final String killedHost;
+  /** The host of a Redis started by hand, outside any cgroup of its own. */
+  public static final String BY_HAND = "laptop-01";
   public final String killedInstance;
   public final List<String> hosts = new ArrayList<>();
   public final long killAtMs;
@@ -55,6 +57,14 @@ public final class TwoAppCluster implements AutoCloseable {
         records.add(ScenarioRecords.shifted(quiet.redis(T0 + 40_000 + i * 1000L, 100, 110, false, null), shift));
         records.add(ScenarioRecords.shifted(quiet.kernel(T0 + 40_000 + i * 1000L + 500, 110, null, 0, 120), shift));
       }
+    }
+    // a Redis started by hand: no cgroup of its own, in a session's shared cgroup that holds 4.7 GB
+    // of other processes, judged against the host's 16 GB; its 7 MB of data must still be readable
+    final Series byHand = new Series(BY_HAND, 6379, "/user.slice/user-0.slice/session-3.scope", 0);
+    hosts.add(byHand.host);
+    for (int i = 0; i < 30; i++) {
+      records.add(ScenarioRecords.shifted(byHand.redis(T0 + 40_000 + i * 1000L, 7, 9, false, null), shift));
+      records.add(ScenarioRecords.shifted(byHand.kernel(T0 + 40_000 + i * 1000L + 500, 9, null, 0, 4_800), shift));
     }
     a = start(dir.resolve("a"));
     b = start(dir.resolve("b"));

@@ -19,13 +19,16 @@ public final class LocalRedis implements AutoCloseable {
   private final int port;
   private final List<String> extraArgs;
   private final Path cgroupProcs;
+  private final String binary;
   private Process process;
 
-  private LocalRedis(final Path dir, final int port, final List<String> extraArgs, final Path cgroupProcs) {
+  private LocalRedis(final Path dir, final int port, final List<String> extraArgs, final Path cgroupProcs,
+      final String binary) {
     this.dir = dir;
     this.port = port;
     this.extraArgs = extraArgs;
     this.cgroupProcs = cgroupProcs;
+    this.binary = binary;
   }
 
   /** Starts redis-server with {@code args} (e.g. "--save", ""), outside any cgroup of ours. */
@@ -35,27 +38,26 @@ public final class LocalRedis implements AutoCloseable {
 
   /** Starts redis-server as a member of the cgroup whose {@code cgroup.procs} file is given. */
   public static LocalRedis start(final Path dir, final Path cgroupProcs, final String... args) {
-    final LocalRedis redis = new LocalRedis(dir, dev.oomwatch.broker.EmbeddedKafka.freePort(), List.of(args), cgroupProcs);
+    return startWith(binary(), dir, cgroupProcs, args);
+  }
+
+  /** Starts a given redis-server build (see {@link RedisBinaries}). */
+  public static LocalRedis startWith(final String binary, final Path dir, final Path cgroupProcs, final String... args) {
+    final LocalRedis redis = new LocalRedis(dir, dev.oomwatch.broker.EmbeddedKafka.freePort(), List.of(args),
+        cgroupProcs, binary);
     redis.start();
     return redis;
   }
 
+  /** The system's redis-server, else the Redis 6.2 build the testkit carries. */
   public static String binary() {
-    return System.getProperty("oomwatch.test.redis-server", "redis-server");
+    final String preferred = RedisBinaries.preferred();
+    return preferred == null ? "redis-server" : preferred;
   }
 
   /** True when a redis-server binary can be run here. */
   public static boolean available() {
-    try {
-      final Process p = new ProcessBuilder(binary(), "--version").redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return RedisBinaries.preferred() != null;
   }
 
   public synchronized void start() {
@@ -64,9 +66,9 @@ public final class LocalRedis implements AutoCloseable {
       final List<String> command = new ArrayList<>();
       if (cgroupProcs != null) {
         // Join the cgroup first, then become redis-server: every page is charged to the cgroup.
-        command.addAll(List.of("sh", "-c", "echo $$ > '" + cgroupProcs + "' && exec \"$0\" \"$@\"", binary()));
+        command.addAll(List.of("sh", "-c", "echo $$ > '" + cgroupProcs + "' && exec \"$0\" \"$@\"", binary));
       } else {
-        command.add(binary());
+        command.add(binary);
       }
       command.addAll(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
           "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
@@ -75,7 +77,7 @@ public final class LocalRedis implements AutoCloseable {
           .redirectOutput(dir.resolve("stdout.log").toFile()).start();
       awaitListening();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + binary(), e);
+      throw new UncheckedIOException("cannot start " + binary, e);
     }
   }
 

@@ -39,7 +39,12 @@ public final class TestBackends {
   }
 
   public static RedisBackend redis(final Path dir, final String... args) {
-    return useContainers() ? new ContainerRedis(args) : new ProcessRedis(dir, args);
+    return useContainers() ? new ContainerRedis(args) : new ProcessRedis(dir, LocalRedis.binary(), args);
+  }
+
+  /** A local redis-server of the given build, whatever the back end (versions are what it tests). */
+  public static RedisBackend redis(final Path dir, final RedisBinaries.Binary binary, final String... args) {
+    return new ProcessRedis(dir, binary.path(), args);
   }
 
   static final class InProcessKafka implements KafkaBackend {
@@ -110,8 +115,8 @@ public final class TestBackends {
   static final class ProcessRedis implements RedisBackend {
     private final LocalRedis redis;
 
-    ProcessRedis(final Path dir, final String... args) {
-      this.redis = LocalRedis.start(dir, args);
+    ProcessRedis(final Path dir, final String binary, final String... args) {
+      this.redis = LocalRedis.startWith(binary, dir, null, args);
     }
 
     @Override

@@ -136,6 +136,16 @@
     // line to show (the host's RAM, the fallback before the first kernel view, would flatten the chart).
     const hasCgroup = points.some((p) => p.cgroupLimit != null);
     const limits = hasCgroup ? pick('cgroupLimit') : pick('limit');
+    // A cgroup's usage is the instance's only when the instance is judged by that cgroup's limit; a
+    // Redis started by hand sits in a shared cgroup (a login session's) whose usage is not its own.
+    const ownCgroupUsage = points.map((p) => (p.cgroupLimit != null && p.cgroupUsage != null ? p.cgroupUsage : null));
+    const lines = [pick('usedMemory'), pick('usedMemoryRss'), pick('physical'), ownCgroupUsage];
+    const dataMax = Math.max(0, ...lines.flat().filter((v) => v != null));
+    const limitMax = Math.max(0, ...limits.filter((v) => v != null));
+    // A limit far above the data (7 MB against 23 GB of host RAM) would flatten every line at zero:
+    // the scale follows the data and the limit is said in a label instead.
+    const limitOffScale = dataMax > 0 && limitMax > dataMax * 2.5;
+    const yMax = (limitOffScale ? dataMax * 1.25 : Math.max(dataMax, limitMax) * 1.05) || 1;
     const marks = [...t.kills.map((k) => k.timestampMs / 1000), ...t.alerts.map((a) => a.eventTimeMs / 1000)];
     const all = xs.concat(marks);
     const lo = all.length ? Math.min(...all) : t.fromMs / 1000;
@@ -147,14 +157,14 @@
     const opts = {
       width: Math.max(400, host.clientWidth),
       height: 420,
-      scales: { x: { time: true, range: () => [lo - pad, hi + pad] } },
+      scales: { x: { time: true, range: () => [lo - pad, hi + pad] }, y: { range: () => [0, yMax] } },
       axes: [{}, { size: 80, values: (u, vals) => vals.map(mb) }],
       series: [
         {},
         { label: 'used_memory (logical)', stroke: '#1e88e5', width: 2, value: (u, v) => mb(v) },
         { label: 'Redis RSS', stroke: '#8e24aa', width: 1, value: (u, v) => mb(v) },
         { label: 'physical (cgroup anon / RSS)', stroke: '#e53935', width: 2, value: (u, v) => mb(v) },
-        { label: 'cgroup usage', stroke: '#fb8c00', width: 1, dash: [4, 3], value: (u, v) => mb(v) },
+        { label: 'cgroup usage (its own cgroup)', stroke: '#fb8c00', width: 1, dash: [4, 3], value: (u, v) => mb(v) },
         { label: hasCgroup ? 'cgroup limit' : 'limit (host RAM)', stroke: '#212121', width: 2, dash: [10, 5], value: (u, v) => mb(v) },
       ],
       hooks: {
@@ -169,17 +179,17 @@
           }
           ctx.restore();
         }],
-        draw: [(u) => placeMarkers(u, t)],
+        draw: [(u) => { placeMarkers(u, t); placeLimitNote(u, limitOffScale, limitMax, hasCgroup); }],
       },
     };
-    chart = new uPlot(opts, [xs, pick('usedMemory'), pick('usedMemoryRss'), pick('physical'), pick('cgroupUsage'),
-      limits], host);
+    chart = new uPlot(opts, [xs, ...lines, limits], host);
     // handles for people debugging the page (and the browser test): the chart and its fork windows
     window.oomwatch = { chart, forks };
     host.dataset.points = String(points.length);
     host.dataset.forkWindows = String(forks.length);
     host.dataset.kills = String(t.kills.length);
     host.dataset.alerts = String(t.alerts.length);
+    host.dataset.limitOffScale = String(limitOffScale);
     listEvents(t);
     document.body.dataset.state = 'ready';
     status('updated ' + new Date().toLocaleTimeString());
@@ -203,6 +213,15 @@
     for (const a of t.alerts) {
       put(a.eventTimeMs, 'alert ' + a.severity + ' ' + a.status, a.status + ' ' + a.type + ': ' + a.summary);
     }
+  }
+
+  /** When the limit is far above the chart's scale, a label at the top says what and where it is. */
+  function placeLimitNote(u, offScale, limit, cgroup) {
+    u.over.querySelectorAll('.limit-note').forEach((m) => m.remove());
+    if (!offScale) return;
+    const note = text('div', '▲ limit ' + mb(limit) + (cgroup ? ' (cgroup)' : ' (host RAM)')
+      + ': far above this instance\'s memory, off the top of the chart', 'limit-note');
+    u.over.append(note);
   }
 
   function listEvents(t) {
