@@ -65,7 +65,9 @@
       row.dataset.key = i.host + '|' + i.instance;
       if (p.reachable === false) row.classList.add('unreachable');
       if (i.host === view.host && i.instance === view.instance) row.classList.add('selected');
-      row.append(text('td', i.instance + (i.pod ? ' (pod ' + i.pod + ')' : '') + (i.host ? ' @ ' + i.host : '')), text('td', mb(p.usedMemory)),
+      const name = text('td', i.instance);
+      name.append(text('span', (i.pod && i.pod !== i.instance ? 'pod ' + i.pod + ' ' : '') + '@ ' + i.host, 'where'));
+      row.append(name, text('td', mb(p.usedMemory)),
         text('td', mb(p.physical)), text('td', mb(p.limit)), text('td', mb(i.headroom)));
       const alerts = document.createElement('td');
       for (const a of i.firing) alerts.append(text('span', a.type, 'badge ' + a.severity));
@@ -258,6 +260,14 @@
     loadTimeline().catch(failed);
   }));
   window.addEventListener('resize', () => { if (chart) chart.setSize({ width: $('#chart').clientWidth, height: 420 }); });
+
+  // a link to another instance or span on this page (the address's hash) is followed without a reload
+  window.addEventListener('hashchange', () => {
+    readHash();
+    document.querySelectorAll('#instances tbody tr').forEach((r) =>
+      r.classList.toggle('selected', r.dataset.key === view.host + '|' + view.instance));
+    loadTimeline().catch(failed);
+  });
 
   readHash();
   refresh().then(() => { if (view.to != null) loadTimeline().catch(failed); });
