@@ -4,7 +4,8 @@
 # seconds after a warm-up. Also measures what one sample costs each Redis server (INFO and
 # CLIENT LIST, from Redis's own INFO commandstats) with 10 and 10,000 connected clients.
 #   scripts/collector-footprint.sh [INSTANCES=4] [DURATION=300]
-# Env: KPORT, BASE (ports, to run several at once), CLIENTS=0 skips the 10,000-client measurement.
+# Env: KPORT, BASE (ports, to run several at once), CLIENTS=0 skips the 10,000-client measurement,
+# DISCOVER=1 has the collector find the servers itself (no URIs: discovery, as in a DaemonSet).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:-4}"; DURATION="${2:-300}"; WARMUP=30
@@ -22,11 +23,14 @@ for i in $(seq 1 "$N"); do
   redis-server --port $((BASE+i)) --save "" --maxclients 10100 --daemonize yes --logfile "$WORK/redis-$i.log" --dir "$WORK" >/dev/null
   uris+=(--redis "redis://127.0.0.1:$((BASE+i))")
 done
-"$ROOT/bin/oomwatch" local --port $KPORT --data "$WORK/data" --set http.port=0 --no-archive >/dev/null 2>"$WORK/broker.log" &
+# the broker and app only: their own collector would sample (discover) the same servers
+"$ROOT/bin/oomwatch" local --port $KPORT --data "$WORK/data" --set http.port=0 --set redis.discover=false \
+  --set kernel.enabled=false --no-archive >/dev/null 2>"$WORK/broker.log" &
 pids+=($!)
 for _ in $(seq 1 120); do grep -q "oomwatch is running" "$WORK/broker.log" 2>/dev/null && break; sleep 1; done
 
-"$ROOT/bin/oomwatch" collector --bootstrap 127.0.0.1:$KPORT --host-id footprint "${uris[@]}" 2>"$WORK/collector.log" &
+[[ "${DISCOVER:-0}" == "1" ]] && uris=()
+"$ROOT/bin/oomwatch" collector --bootstrap 127.0.0.1:$KPORT --host-id footprint ${uris[@]+"${uris[@]}"} 2>"$WORK/collector.log" &
 launcher=$!; pids+=($launcher)
 sleep "$WARMUP"
 cpid=$launcher  # bin/oomwatch execs the JVM: the launcher is the collector

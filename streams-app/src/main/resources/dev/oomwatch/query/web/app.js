@@ -67,8 +67,12 @@
       if (i.host === view.host && i.instance === view.instance) row.classList.add('selected');
       const name = text('td', i.instance);
       name.append(text('span', (i.pod && i.pod !== i.instance ? 'pod ' + i.pod + ' ' : '') + '@ ' + i.host, 'where'));
-      row.append(name, text('td', mb(p.usedMemory)),
-        text('td', mb(p.physical)), text('td', mb(p.limit)), text('td', mb(i.headroom)));
+      const physical = text('td', mb(p.physical));
+      // the kubelet evicts by the working set (usage less inactive file pages): shown beside physical
+      if (i.workingSet != null) physical.title = 'working set (as the kubelet counts it): ' + mb(i.workingSet);
+      const limit = text('td', mb(p.limit));
+      if (i.limitSource) limit.title = i.limitSource;
+      row.append(name, text('td', mb(p.usedMemory)), physical, limit, text('td', mb(i.headroom)));
       const alerts = document.createElement('td');
       for (const a of i.firing) alerts.append(text('span', a.type, 'badge ' + a.severity));
       firing += i.firing.length;
