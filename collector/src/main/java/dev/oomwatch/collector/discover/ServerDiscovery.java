@@ -32,6 +32,8 @@ public final class ServerDiscovery {
   private final ContainerNamer namer;
   private final Path proc;
   private final Set<Long> toldUnreachable = new HashSet<>();
+  /** What earlier scans found, by host pid: a live server's endpoint and names do not change. */
+  private final java.util.Map<Long, DiscoveredServer> known = new java.util.HashMap<>();
 
   public ServerDiscovery(final ProcessScanner scanner, final ServerLocator locator, final ContainerNamer namer) {
     this.scanner = scanner;
@@ -48,6 +50,12 @@ public final class ServerDiscovery {
     final Set<Long> alive = new HashSet<>();
     for (final long pid : scanner.find(new FileReads()).servers()) {
       alive.add(pid);
+      final DiscoveredServer seen = known.get(pid);
+      if (seen != null) {
+        // only the /proc listing is paid for a server already found: its namespaces stay
+        found.add(seen);
+        continue;
+      }
       final ServerFacts f = facts.of(pid);
       final List<Integer> ports = portsOf(pid, f);
       if (ports.isEmpty()) {
@@ -66,9 +74,12 @@ public final class ServerDiscovery {
         }
         continue;
       }
-      found.add(new DiscoveredServer(pid, endpoint, container, names));
+      final DiscoveredServer server = new DiscoveredServer(pid, endpoint, container, names);
+      known.put(pid, server);
+      found.add(server);
     }
     toldUnreachable.retainAll(alive);
+    known.keySet().retainAll(alive);
     return found;
   }
 

@@ -13,7 +13,7 @@ import dev.oomwatch.schema.ProcessRole;
 import dev.oomwatch.testkit.KafkaBackend;
 import dev.oomwatch.testkit.LocalRedis;
 import dev.oomwatch.testkit.MemoryCgroup;
-import dev.oomwatch.testkit.RedisLoad;
+import dev.oomwatch.testkit.ForkUntilKilled;
 import dev.oomwatch.testkit.TestBackends;
 import dev.oomwatch.testkit.TopicRecords;
 import dev.oomwatch.wire.Serdes;
@@ -54,20 +54,8 @@ class KernelOomKillIT {
       TopicRecords.provision(kafka.bootstrapServers(), settings);
       final long serverPid = redis.pid();
 
-      try (Collector collector = Collector.start(CollectorConfig.from(settings));
-          RedisLoad load = RedisLoad.connect(redis.uri())) {
-        final int keys = load.fillUntil(() -> cgroup.usage() > LIMIT * 3 / 4, 1_000, 200_000);
-        load.startOverwriting(keys, 1_000);
-        // Fork until the kernel kills: each BGSAVE under writes copies pages the cgroup cannot hold.
-        final long deadline = System.currentTimeMillis() + 60_000;
-        while (redis.isAlive() && System.currentTimeMillis() < deadline) {
-          try {
-            load.bgsave();
-          } catch (RuntimeException e) {
-            // "Background save already in progress", or the server is gone
-          }
-          Thread.sleep(500);
-        }
+      try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
+        ForkUntilKilled.run(redis, cgroup, Duration.ofSeconds(60));
         final List<KernelEvent> kills = TopicRecords.read(kafka.bootstrapServers(), "oomwatch.kernel-events",
             Serdes.kernelEvent().deserializer(), list -> !list.isEmpty(), Duration.ofSeconds(30));
 

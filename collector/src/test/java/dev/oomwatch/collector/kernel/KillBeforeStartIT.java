@@ -10,7 +10,7 @@ import dev.oomwatch.schema.KernelEvent;
 import dev.oomwatch.testkit.KafkaBackend;
 import dev.oomwatch.testkit.LocalRedis;
 import dev.oomwatch.testkit.MemoryCgroup;
-import dev.oomwatch.testkit.RedisLoad;
+import dev.oomwatch.testkit.ForkUntilKilled;
 import dev.oomwatch.testkit.TestBackends;
 import dev.oomwatch.testkit.TopicRecords;
 import dev.oomwatch.wire.Serdes;
@@ -49,7 +49,7 @@ class KillBeforeStartIT {
           "topic.partitions", "1"));
       TopicRecords.provision(kafka.bootstrapServers(), settings);
       final long serverPid = redis.pid();
-      killByFork(redis, cgroup);
+      ForkUntilKilled.run(redis, cgroup, Duration.ofSeconds(60));
       assertThat(redis.isAlive()).as("the kernel killed the server").isFalse();
 
       try (Collector first = Collector.start(CollectorConfig.from(settings))) {
@@ -71,23 +71,6 @@ class KillBeforeStartIT {
         final List<KernelEvent> all = TopicRecords.read(kafka.bootstrapServers(), "oomwatch.kernel-events",
             Serdes.kernelEvent().deserializer(), list -> false, Duration.ofSeconds(3));
         assertThat(all.stream().filter(e -> e.getVictimPid() == serverPid)).as("published once").hasSize(1);
-      }
-    }
-  }
-
-  /** BGSAVE under writes in a 96 MiB cgroup until the kernel kills the server. */
-  private static void killByFork(final LocalRedis redis, final MemoryCgroup cgroup) throws Exception {
-    try (RedisLoad load = RedisLoad.connect(redis.uri())) {
-      final int keys = load.fillUntil(() -> cgroup.usage() > LIMIT * 3 / 4, 1_000, 200_000);
-      load.startOverwriting(keys, 1_000);
-      final long deadline = System.currentTimeMillis() + 60_000;
-      while (redis.isAlive() && System.currentTimeMillis() < deadline) {
-        try {
-          load.bgsave();
-        } catch (RuntimeException e) {
-          // a save still running, or the server is gone
-        }
-        Thread.sleep(300);
       }
     }
   }
