@@ -43,13 +43,14 @@ public final class PublishedKills {
     final long deadline = System.currentTimeMillis() + READ_FOR.toMillis();
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      final List<TopicPartition> partitions = consumer.partitionsFor(topic, READ_FOR).stream()
+      // one deadline for all of it: kills read back wait for this, and so do kills happening now
+      final List<TopicPartition> partitions = consumer.partitionsFor(topic, left(deadline)).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       consumer.assign(partitions);
       final Map<TopicPartition, Long> since = new HashMap<>();
       partitions.forEach(p -> since.put(p, System.currentTimeMillis() - window.toMillis() - 60_000));
-      final Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(since, READ_FOR);
-      final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, READ_FOR);
+      final Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(since, left(deadline));
+      final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, left(deadline));
       for (final TopicPartition p : partitions) {
         final OffsetAndTimestamp start = starts.get(p);
         consumer.seek(p, start == null ? ends.get(p) : start.offset());
@@ -77,6 +78,10 @@ public final class PublishedKills {
           + "(the streams-app ignores a kill it already has)", topic, e.toString());
     }
     return keys;
+  }
+
+  private static Duration left(final long deadline) {
+    return Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis()));
   }
 
   private static boolean done(final KafkaConsumer<String, byte[]> consumer, final List<TopicPartition> partitions,
