@@ -152,7 +152,7 @@ class OomKillEndToEndIT {
     try (Instance i = Instance.start("childkill", LIMIT, "--save", "3600 1", "--appendonly", "no",
         "--oom-score-adj", "yes")) {
       final long serverPid = i.redis().pid();
-      final KernelEvent kill = forkUntilKilled(pipeline, i, LIMIT, serverPid, false);
+      final KernelEvent kill = forkUntilKilled(pipeline, i, LIMIT, serverPid, false, false);
       final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.KERNEL_OOM_KILL), 30);
       Thread.sleep(5_000); // a restart, if any, would be seen within a few samples
       final List<Alert> settled = alertsOf(i.name());
@@ -224,9 +224,18 @@ class OomKillEndToEndIT {
   /**
    * Fills the instance to about two thirds of its limit, then forks it (BGSAVE, or AOF rewrite)
    * again and again under writes until the kernel kills a process of its cgroup; returns the kill.
+   * With {@code untilTheServerDies} a kill of the fork child (the kernel may pick it: during an AOF
+   * rewrite its RSS can match the server's) does not end it: it forks on until the server is killed.
    */
   static KernelEvent forkUntilKilled(final Pipeline pipeline, final Victim i, final long limit, final long serverPid,
       final boolean aof) throws Exception {
+    return forkUntilKilled(pipeline, i, limit, serverPid, aof, true);
+  }
+
+  static KernelEvent forkUntilKilled(final Pipeline pipeline, final Victim i, final long limit, final long serverPid,
+      final boolean aof, final boolean untilTheServerDies) throws Exception {
+    final java.util.function.Predicate<KernelEvent> wanted = e -> i.cgroupPath().equals(e.getTaskMemcg())
+        && (!untilTheServerDies || e.getVictimPid() != null && e.getVictimPid() == serverPid);
     final String cgroup = i.cgroupPath();
     final int before = (int) pipeline.kernelEvents.all().stream()
         .filter(e -> cgroup.equals(e.value().getTaskMemcg())).count();
@@ -246,7 +255,8 @@ class OomKillEndToEndIT {
       load.startOverwriting(keys, 1_000, 20_000);
       final long deadline = System.currentTimeMillis() + 120_000;
       long nextRaise = System.currentTimeMillis() + 10_000;
-      while (i.serving(serverPid) && System.currentTimeMillis() < deadline && killsIn(pipeline, cgroup) == before) {
+      while (i.serving(serverPid) && System.currentTimeMillis() < deadline
+          && (untilTheServerDies ? killsOf(pipeline, wanted) == 0 : killsIn(pipeline, cgroup) == before)) {
         try {
           if (aof) {
             load.bgrewriteaof();
@@ -271,12 +281,20 @@ class OomKillEndToEndIT {
         }
       }
     }
-    final var events = pipeline.kernelEvents.await(list -> list.stream()
-        .filter(e -> cgroup.equals(e.getTaskMemcg())).count() > before, Duration.ofSeconds(30));
+    final var events = pipeline.kernelEvents.await(list -> untilTheServerDies
+        ? list.stream().anyMatch(wanted)
+        : list.stream().filter(e -> cgroup.equals(e.getTaskMemcg())).count() > before, Duration.ofSeconds(30));
     final List<KernelEvent> kills = events.stream().map(TopicLog.Arrived::value)
         .filter(e -> cgroup.equals(e.getTaskMemcg())).toList();
     assertThat(kills).as("a kernel OOM kill in %s", cgroup).hasSizeGreaterThan(before);
-    return kills.get(before);
+    return untilTheServerDies
+        ? kills.stream().filter(wanted).findFirst().orElseThrow(() -> new AssertionError("no kill of the server "
+            + serverPid + " in " + cgroup + ": " + kills.stream().map(KernelEvent::getVictimPid).toList()))
+        : kills.get(before);
+  }
+
+  private static int killsOf(final Pipeline pipeline, final java.util.function.Predicate<KernelEvent> wanted) {
+    return (int) pipeline.kernelEvents.all().stream().filter(e -> wanted.test(e.value())).count();
   }
 
   private static int killsIn(final Pipeline pipeline, final String cgroup) {
@@ -285,7 +303,7 @@ class OomKillEndToEndIT {
 
   private static void assertKilledAfterForkWarnings(final String instance, final List<Alert> alerts,
       final KernelEvent kill, final String role, final long pid) {
-    final Alert killAlert = first(alerts, AlertType.KERNEL_OOM_KILL);
+    final Alert killAlert = killAlertOf(alerts, pid);
     assertThat(killAlert.getInstance()).isEqualTo(instance);
     assertThat(killAlert.getEvidence()).containsEntry("victimRole", role).containsEntry("victimPid", String.valueOf(pid));
     assertThat(killAlert.getEventTimeMs()).isGreaterThanOrEqualTo(kill.getTimestampMs());
@@ -298,8 +316,15 @@ class OomKillEndToEndIT {
     printLatencies(instance, alerts, kill);
   }
 
+  /** The KERNEL_OOM_KILL event naming this victim (a child killed before the server has its own). */
+  private static Alert killAlertOf(final List<Alert> alerts, final long victimPid) {
+    return alerts.stream().filter(a -> a.getType() == AlertType.KERNEL_OOM_KILL && a.getStatus() == AlertStatus.FIRING
+        && String.valueOf(victimPid).equals(a.getEvidence().get("victimPid"))).findFirst()
+        .orElseGet(() -> first(alerts, AlertType.KERNEL_OOM_KILL));
+  }
+
   private static void printLatencies(final String instance, final List<Alert> alerts, final KernelEvent kill) {
-    final Alert killAlert = first(alerts, AlertType.KERNEL_OOM_KILL);
+    final Alert killAlert = killAlertOf(alerts, kill.getVictimPid());
     final long arrived = pipeline.alerts.all().stream().filter(a -> a.value() == killAlert)
         .mapToLong(TopicLog.Arrived::arrivedAtMs).findFirst().orElse(-1);
     final Long lead = alerts.stream().filter(a -> FORK_WARNINGS.contains(a.getType())).findFirst()
