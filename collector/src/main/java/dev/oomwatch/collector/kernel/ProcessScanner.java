@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,12 +68,17 @@ public final class ProcessScanner {
    */
   public Found find(final FileReads reads) {
     final Map<Long, Long> matching = new HashMap<>();
+    final Set<Long> exiting = new HashSet<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(paths.proc(), p -> isPid(p.getFileName().toString()))) {
       for (final Path dir : dirs) {
         final String comm = quiet(dir.resolve("comm"));
         if (comm != null && serverNames.contains(comm.trim())) {
           final String stat = quiet(dir.resolve("stat"));
-          matching.put(Long.parseLong(dir.getFileName().toString()), ppidFromStat(stat));
+          final long pid = Long.parseLong(dir.getFileName().toString());
+          matching.put(pid, ppidFromStat(stat));
+          if (exiting(stat)) {
+            exiting.add(pid);
+          }
         }
       }
     } catch (IOException e) {
@@ -81,9 +87,17 @@ public final class ProcessScanner {
     final List<Long> servers = new ArrayList<>();
     final List<Long> orphans = new ArrayList<>();
     matching.forEach((pid, ppid) -> {
-      if (ppid == null || !matching.containsKey(ppid)) {
-        (forkChildTitle(quiet(paths.proc().resolve(pid + "/cmdline"))) ? orphans : servers).add(pid);
+      if (exiting.contains(pid) || (ppid != null && matching.containsKey(ppid))) {
+        return;
       }
+      final String cmdline = quiet(paths.proc().resolve(pid + "/cmdline"));
+      // An empty cmdline: the process has already let go of its memory on its way out (a Redis 7
+      // fork child exits within a second of its server, when its report to the dead parent fails).
+      // Taken for a server it would be a second server on the instance's port.
+      if (cmdline == null || cmdline.isEmpty()) {
+        return;
+      }
+      (forkChildTitle(cmdline) ? orphans : servers).add(pid);
     });
     servers.sort(Long::compare);
     orphans.sort(Long::compare);
@@ -206,6 +220,19 @@ public final class ProcessScanner {
   }
 
   /** Field 4 of /proc/PID/stat; the name in field 2 may hold spaces and parentheses. */
+  /** A zombie (Z) or dead (X) process in /proc/PID/stat: it holds no memory and serves nothing. */
+  static boolean exiting(final String stat) {
+    if (stat == null) {
+      return false;
+    }
+    final int close = stat.lastIndexOf(')');
+    if (close < 0 || close + 2 >= stat.length()) {
+      return false;
+    }
+    final char state = stat.charAt(close + 2);
+    return state == 'Z' || state == 'X';
+  }
+
   static Long ppidFromStat(final String stat) {
     if (stat == null) {
       return null;

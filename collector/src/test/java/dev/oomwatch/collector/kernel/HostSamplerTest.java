@@ -109,6 +109,26 @@ class HostSamplerTest {
   }
 
   @Test
+  void aRedisProcessOnItsWayOutIsNeitherAServerNorAnOrphan() throws IOException {
+    final KernelPaths paths = tree();
+    final Path proc = paths.proc();
+    // the server 100 was killed and its orphaned child 101 is exiting: its memory map is gone (an
+    // empty cmdline) while /proc still shows its status; and 130 is a redis-server zombie
+    Files.walk(proc.resolve("100")).sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    process(proc, 101, 1, "redis-rdb-bgsave *:6401", "4:memory:/oomcap\n0::/\n");
+    Files.writeString(proc.resolve("101/cmdline"), "");
+    process(proc, 130, 1, "redis-server *:6402", "4:memory:/oomcap\n0::/\n");
+    Files.writeString(proc.resolve("130/stat"), "130 (redis-server) Z 1 130 1 0 -1");
+
+    final HostSample sample = new HostSampler("h", paths, Set.of("redis-server"), false).sample(1_000L);
+
+    assertThat(sample.getProcesses()).isEmpty();
+    assertThat(ProcessScanner.exiting("7 (redis server) X 1")).isTrue();
+    assertThat(ProcessScanner.exiting("7 (redis) S 1")).isFalse();
+    assertThat(ProcessScanner.exiting("7 (redis")).isFalse();
+  }
+
+  @Test
   void forkChildTitlesAreToldFromServerTitles() {
     assertThat(ProcessScanner.forkChildTitle("redis-rdb-bgsave *:6379\0\0\0")).isTrue();
     assertThat(ProcessScanner.forkChildTitle("redis-aof-rewrite 127.0.0.1:6380")).isTrue();
