@@ -2,6 +2,7 @@ package dev.oomwatch.archive;
 
 import dev.oomwatch.config.KafkaSettings;
 import dev.oomwatch.config.Settings;
+import dev.oomwatch.metrics.MetricsConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -14,7 +15,8 @@ import java.time.Duration;
  * @param rollRecords ... or when this many records wait, whichever comes first (bounds memory)
  * @param groupId the consumer group; its committed offsets are the archive's progress
  */
-public record ArchiveConfig(Path dir, Duration rollInterval, int rollRecords, String groupId, KafkaSettings kafka) {
+public record ArchiveConfig(Path dir, Duration rollInterval, int rollRecords, String groupId, MetricsConfig metrics,
+    KafkaSettings kafka) {
 
   public static ArchiveConfig from(final Settings s) {
     return new ArchiveConfig(
@@ -22,6 +24,7 @@ public record ArchiveConfig(Path dir, Duration rollInterval, int rollRecords, St
         s.getDuration("archive.roll.interval", Duration.ofMinutes(5)),
         s.getInt("archive.roll.records", 200_000),
         s.get("archive.group.id", "oomwatch-archive"),
+        MetricsConfig.from(s, "archive", MetricsConfig.ARCHIVE_PORT),
         KafkaSettings.from(s));
   }
 }

@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.oomwatch.metrics.MetricsEndpoint;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -48,6 +52,9 @@ public final class Archiver implements AutoCloseable {
   private final AtomicLong archived = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
   private final AtomicLong filesWritten = new AtomicLong();
+  /** records-lag per partition, copied from the consumer on its own thread (it is not thread-safe). */
+  private volatile Map<TopicPartition, Double> lag = Map.of();
+  private MetricsEndpoint metricsEndpoint;
   private long firstBufferedMs = -1;
   private int buffered;
   private volatile boolean running = true;
@@ -66,6 +73,7 @@ public final class Archiver implements AutoCloseable {
       }
     }, "oomwatch-archive");
     archiver.thread.start();
+    archiver.metricsEndpoint = MetricsEndpoint.serve(config.metrics(), archiver.prometheus());
     return archiver;
   }
 
@@ -121,6 +129,7 @@ public final class Archiver implements AutoCloseable {
         for (final ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           add(record);
         }
+        lag = lagOf(consumer);
         if (buffered > 0 && (buffered >= config.rollRecords()
             || System.currentTimeMillis() - firstBufferedMs >= config.rollInterval().toMillis())) {
           rollOrPause();
@@ -252,6 +261,35 @@ public final class Archiver implements AutoCloseable {
     }
   }
 
+  private PrometheusRegistry prometheus() {
+    final PrometheusRegistry registry = MetricsEndpoint.newRegistry();
+    CounterWithCallback.builder().name("oomwatch_archive_rows_total").help("Records written to Parquet files.")
+        .callback(cb -> cb.call(archived.get())).register(registry);
+    CounterWithCallback.builder().name("oomwatch_archive_malformed_total")
+        .help("Records that could not be decoded and were left out of the archive.")
+        .callback(cb -> cb.call(malformed.get())).register(registry);
+    CounterWithCallback.builder().name("oomwatch_archive_files_total").help("Parquet files written.")
+        .callback(cb -> cb.call(filesWritten.get())).register(registry);
+    GaugeWithCallback.builder().name("oomwatch_archive_lag_records")
+        .help("Records of each partition not archived yet (read, or waiting for the next roll, count as archived only once written).")
+        .labelNames("topic", "partition")
+        .callback(cb -> lag.forEach((tp, n) -> cb.call(n, tp.topic(), String.valueOf(tp.partition()))))
+        .register(registry);
+    return registry;
+  }
+
+  private static Map<TopicPartition, Double> lagOf(final KafkaConsumer<?, ?> consumer) {
+    final Map<TopicPartition, Double> out = new HashMap<>();
+    consumer.metrics().forEach((name, metric) -> {
+      if ("records-lag".equals(name.name()) && name.tags().containsKey("partition")
+          && metric.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+        out.put(new TopicPartition(name.tags().get("topic"), Integer.parseInt(name.tags().get("partition"))),
+            n.doubleValue());
+      }
+    });
+    return out;
+  }
+
   public long archived() {
     return archived.get();
   }
@@ -269,6 +307,9 @@ public final class Archiver implements AutoCloseable {
   /** Writes and commits what was read, then stops. */
   @Override
   public void close() {
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
     running = false;
     consumer.wakeup();
     try {

@@ -1,5 +1,7 @@
 package dev.oomwatch.cli;
 
+import dev.oomwatch.alertmanager.AlertmanagerBridge;
+import dev.oomwatch.alertmanager.AlertmanagerConfig;
 import dev.oomwatch.archive.ArchiveConfig;
 import dev.oomwatch.archive.Archiver;
 import dev.oomwatch.broker.EmbeddedKafka;
@@ -57,6 +59,10 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print alerts as one JSON object a line.")
   boolean json;
 
+  @Option(names = "--alertmanager", paramLabel = "URL",
+      description = "Also send the alerts to this Alertmanager (e.g. http://127.0.0.1:9093). Repeatable (an HA cluster).")
+  List<String> alertmanagers = new ArrayList<>();
+
   @Option(names = "--no-archive", description = "Do not keep the Parquet archive (in --data/archive; query it with `sql`).")
   boolean noArchive;
 
@@ -92,6 +98,12 @@ public final class LocalCommand implements Callable<Integer> {
     running.push(collector);
     if (!noArchive) {
       running.push(Archiver.start(ArchiveConfig.from(settings)));
+    }
+    if (!alertmanagers.isEmpty()) {
+      final Map<String, String> am = new LinkedHashMap<>();
+      am.put(AlertmanagerConfig.URLS, String.join(",", alertmanagers));
+      streams.http().ifPresent(h -> am.putIfAbsent(AlertmanagerConfig.PAGE_URL, h.url()));
+      running.push(AlertmanagerBridge.start(AlertmanagerConfig.from(settings.with(am))));
     }
     LOG.info("oomwatch is running: broker {}, watching {}; timeline page {}; archive {}. Ctrl-C stops it.",
         kafka.bootstrapServers(), redis.isEmpty() ? "every Redis server found on this machine" : redis.size() + " Redis instance(s)",

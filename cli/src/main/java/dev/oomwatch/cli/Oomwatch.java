@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         dev.oomwatch.collector.CollectorCommand.class,
         dev.oomwatch.streams.StreamsCommand.class,
         dev.oomwatch.archive.ArchiveCommand.class,
+        dev.oomwatch.alertmanager.AlertmanagerCommand.class,
         dev.oomwatch.sql.SqlCommand.class,
         dev.oomwatch.bench.BenchCommand.class,
         AlertsCommand.class,

@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 public final class TailCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
-  @Parameters(paramLabel = "TOPIC", description = "Short name (redis-samples, host-samples, kernel-events, alerts, alert-state, dead-letters) or full name.")
+  @Parameters(paramLabel = "TOPIC", description = "Short name (redis-samples, host-samples, kernel-events, alerts, alert-state, alerts-json, dead-letters) or full name.")
   String topicName;
 
   @Mixin FollowOptions follow;
@@ -29,7 +29,7 @@ public final class TailCommand implements Callable<Integer> {
     final KafkaSettings kafka = KafkaSettings.from(settings);
     final Topic topic = Topic.byName(topicName, kafka.topicPrefix()).orElse(null);
     if (topic == null) {
-      System.err.println("unknown topic '" + topicName + "': one of redis-samples, host-samples, kernel-events, alerts, alert-state, dead-letters");
+      System.err.println("unknown topic '" + topicName + "': one of redis-samples, host-samples, kernel-events, alerts, alert-state, alerts-json, dead-letters");
       return 2;
     }
     TopicPrinter.print(kafka, topic, follow.fromBeginning, follow.max, follow.timeout, RecordJson::toJsonLine, System.out);

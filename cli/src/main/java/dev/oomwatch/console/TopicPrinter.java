@@ -29,6 +29,12 @@ public final class TopicPrinter {
     Runtime.getRuntime().addShutdownHook(new Thread(follower::stop));
     final long[] skipped = {0};
     follower.follow(kafka.topic(topic), fromBeginning, max, idleTimeout, record -> {
+      if (serde == null) {
+        // a JSON topic: its values are the lines already
+        out.println(new String(record.value(), java.nio.charset.StandardCharsets.UTF_8));
+        out.flush();
+        return;
+      }
       try {
         final SpecificRecord value = serde.decode(record.topic(), record.value());
         if (value != null) {

@@ -2,6 +2,8 @@ package dev.oomwatch.collector;
 
 import dev.oomwatch.collector.identity.ServerLocator;
 import dev.oomwatch.collector.kernel.KernelSampling;
+import dev.oomwatch.metrics.MetricsEndpoint;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import dev.oomwatch.collector.kernel.ProcessScanner;
 import dev.oomwatch.collector.publish.PublishedKills;
 import dev.oomwatch.collector.publish.Publisher;
@@ -52,6 +54,7 @@ public final class Collector implements AutoCloseable {
   private ServerLocator locator;
   private RedisSampler.Schedule schedule;
   private KernelSampling kernel;
+  private MetricsEndpoint metricsEndpoint;
 
   private record Discovered(RedisSampler sampler, String instance, long lastSeenMs) {}
 
@@ -115,6 +118,9 @@ public final class Collector implements AutoCloseable {
           () -> PublishedKills.read(config.kafka(), config.host(), config.kernel().kmsgReplay()),
           metrics).start();
     }
+    final PrometheusRegistry registry = MetricsEndpoint.newRegistry();
+    CollectorPrometheus.register(registry, config.host(), metrics, publisher, samplers);
+    metricsEndpoint = MetricsEndpoint.serve(config.metrics(), registry);
     final long tickMs = Math.max(10, Math.min(config.forkInterval().toMillis(), config.interval().toMillis()) / 2);
     scheduler.scheduleAtFixedRate(this::tickAll, 0, tickMs, TimeUnit.MILLISECONDS);
     LOG.info("collector for host {} started; publishing to {}", config.host(), config.kafka().bootstrapServers());
@@ -199,8 +205,16 @@ public final class Collector implements AutoCloseable {
     return publisher;
   }
 
+  /** Where /metrics is served, when it is. */
+  public java.util.Optional<String> metricsUrl() {
+    return metricsEndpoint == null ? java.util.Optional.empty() : metricsEndpoint.url();
+  }
+
   @Override
   public void close() {
+    if (metricsEndpoint != null) {
+      metricsEndpoint.close();
+    }
     scheduler.shutdownNow();
     if (kernel != null) {
       kernel.close();

@@ -3,6 +3,7 @@ package dev.oomwatch.collector;
 import dev.oomwatch.collector.discover.DiscoveryConfig;
 import dev.oomwatch.collector.kernel.KernelConfig;
 import dev.oomwatch.config.KafkaSettings;
+import dev.oomwatch.metrics.MetricsConfig;
 import dev.oomwatch.config.Settings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -27,6 +28,7 @@ public record CollectorConfig(
     Duration publishGather,
     KernelConfig kernel,
     DiscoveryConfig discovery,
+    MetricsConfig metrics,
     KafkaSettings kafka,
     Settings settings) {
 
@@ -73,6 +75,7 @@ public record CollectorConfig(
         settings.getDuration(PUBLISH_GATHER, interval),
         KernelConfig.from(settings),
         DiscoveryConfig.from(settings, !uris.isEmpty()),
+        MetricsConfig.from(settings, "collector", MetricsConfig.COLLECTOR_PORT),
         KafkaSettings.from(settings),
         settings);
   }

@@ -21,6 +21,8 @@ public final class CollectorMetrics {
   /** Kills from before the start read back from the kernel log and published / already on the topic. */
   public final AtomicLong kernelReplayed = new AtomicLong();
   public final AtomicLong kernelReplaySkipped = new AtomicLong();
+  /** OOM kills the collector published (read from the kernel log or inferred from counters). */
+  public final AtomicLong kernelKills = new AtomicLong();
   /** Servers discovery has started sampling. */
   public final AtomicLong redisDiscovered = new AtomicLong();
   /** Why a file or line could not be read, by reason (e.g. "/proc/meminfo: truncated"). */

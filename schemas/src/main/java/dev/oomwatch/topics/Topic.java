@@ -20,6 +20,11 @@ public enum Topic {
   ALERTS("alerts", Alert.class, Duration.ofDays(90), false),
   /** Current state per (host, instance, type); compacted, so it is the latest word on each. */
   ALERT_STATE("alert-state", Alert.class, Duration.ofDays(90), true),
+  /**
+   * The alerts again, each as the JSON of {@code oomwatch alerts --json} in UTF-8 text, same key:
+   * for consumers without Avro (kcat, Kafka Connect's JsonConverter, a script). No value type.
+   */
+  ALERTS_JSON("alerts-json", null, Duration.ofDays(90), false),
   DEAD_LETTERS("dead-letters", DeadLetter.class, Duration.ofDays(14), false);
 
   public static final String DEFAULT_PREFIX = "oomwatch.";
@@ -48,6 +53,7 @@ public enum Topic {
     return prefix + shortName;
   }
 
+  /** The Avro class of the values; null for {@link #ALERTS_JSON}, whose values are JSON text. */
   public Class<? extends SpecificRecord> valueType() {
     return valueType;
   }

@@ -73,7 +73,8 @@ final class CachedStore<V> {
   }
 
   /** Writes every routine change older than the delay ({@code nowMs} on the clock {@link #putRoutine} was given). */
-  void flushDue(final long nowMs) {
+  int flushDue(final long nowMs) {
+    int written = 0;
     for (final Iterator<Map.Entry<String, Long>> it = dirtySince.entrySet().iterator(); it.hasNext(); ) {
       final Map.Entry<String, Long> e = it.next();
       if (nowMs - e.getValue() < delayMs) {
@@ -81,12 +82,14 @@ final class CachedStore<V> {
       }
       store.put(e.getKey(), cache.get(e.getKey()));
       it.remove();
+      written++;
     }
+    return written;
   }
 
   /** Writes every routine change (the task is closing). */
-  void flushAll() {
-    flushDue(Long.MAX_VALUE);
+  int flushAll() {
+    return flushDue(Long.MAX_VALUE);
   }
 
   KeyValueStore<String, V> store() {

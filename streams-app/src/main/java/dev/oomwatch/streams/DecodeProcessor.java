@@ -24,11 +24,13 @@ final class DecodeProcessor implements Processor<String, byte[], String, Object>
   private static final Logger LOG = LoggerFactory.getLogger(DecodeProcessor.class);
 
   private final String prefix;
+  private final PipelineMetrics metrics;
   private ProcessorContext<String, Object> context;
   private long deadLetters;
 
-  DecodeProcessor(final String prefix) {
+  DecodeProcessor(final String prefix, final PipelineMetrics metrics) {
     this.prefix = prefix;
+    this.metrics = metrics;
   }
 
   @Override
@@ -51,9 +53,11 @@ final class DecodeProcessor implements Processor<String, byte[], String, Object>
       if (record.key() == null) {
         throw new SerializationException("record without a host key on " + topic);
       }
+      metrics.record(source.shortName());
       context.forward(record.withValue((Object) value), OomwatchTopology.DETECT);
     } catch (SerializationException e) {
       deadLetters++;
+      metrics.deadLetter(Topic.byName(topic, prefix).map(Topic::shortName).orElse(topic));
       if (deadLetters == 1 || deadLetters % 1000 == 0) {
         LOG.warn("record sent to the dead-letter topic ({} so far): {}", deadLetters, e.getMessage());
       }

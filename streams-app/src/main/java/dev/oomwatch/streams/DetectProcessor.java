@@ -25,6 +25,7 @@ import dev.oomwatch.schema.AlertType;
 import dev.oomwatch.schema.HostSample;
 import dev.oomwatch.schema.KernelEvent;
 import dev.oomwatch.schema.RedisSample;
+import dev.oomwatch.wire.RecordJson;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -53,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * Each step runs the detectors and the alert lifecycle; every decision is in the pure classes,
  * this class only moves state in and out of the stores.
  */
-final class DetectProcessor implements Processor<String, Object, String, Alert> {
+final class DetectProcessor implements Processor<String, Object, String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(DetectProcessor.class);
   private static final Logger ALERT_LOG = LoggerFactory.getLogger(StreamsApp.ALERT_LOGGER);
   /** Types that still mean something while an instance cannot be sampled. */
@@ -64,12 +65,13 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   private static final StringSerializer KEYS = new StringSerializer();
 
   private final DetectionConfig config;
+  private final PipelineMetrics metrics;
   private final HistoryConfig historyConfig;
   private final List<Detector> detectors = Detectors.all();
   /** The types the instance detectors judge. */
   private final Set<AlertType> detectorTypes = typesOf(detectors);
   private final List<HostDetector> hostDetectors = HostSettingsDetectors.all();
-  private ProcessorContext<String, Alert> context;
+  private ProcessorContext<String, Object> context;
   /** Per task: hosts of one partition. Sized for thousands of hosts per partition. */
   private static final int CACHE = 8192;
 
@@ -92,13 +94,14 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   };
   private HistoryRecorder history;
 
-  DetectProcessor(final DetectionConfig config, final HistoryConfig historyConfig) {
+  DetectProcessor(final DetectionConfig config, final HistoryConfig historyConfig, final PipelineMetrics metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.historyConfig = historyConfig;
   }
 
   @Override
-  public void init(final ProcessorContext<String, Alert> context) {
+  public void init(final ProcessorContext<String, Object> context) {
     this.context = context;
     final long flush = config.stateFlush().toMillis();
     this.hosts = new CachedStore<>(context.getStateStore(OomwatchTopology.HOST_WINDOWS), CACHE, flush);
@@ -107,20 +110,32 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
     this.history = new HistoryRecorder(historyConfig, context);
     liveCache.clear();
     hostInstances.clear();
+    // what fires on this task's hosts, for /metrics, from the store restored before init
+    try (KeyValueIterator<String, LiveAlert> it = alerts.all()) {
+      while (it.hasNext()) {
+        final var entry = it.next();
+        final LiveAlert a = entry.value;
+        metrics.firingSince(entry.key, new PipelineMetrics.Firing(a.host(), a.instance() == null ? "" : a.instance(),
+            a.type().name(), a.severity().name(), "", ""));
+      }
+    }
     context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, this::resolveStale);
     context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, history::prune);
-    context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> {
-      hosts.flushDue(now);
-      instances.flushDue(now);
-    });
+    context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now ->
+        metrics.flushed(hosts.flushDue(now) + instances.flushDue(now)));
   }
 
   /** A clean close (rebalance, shutdown) writes what waits, before the task's last commit. */
   @Override
   public void close() {
     if (hosts != null) {
-      hosts.flushAll();
-      instances.flushAll();
+      metrics.flushed(hosts.flushAll() + instances.flushAll());
+      // this task's alerts now fire on another streams-app's /metrics
+      try (KeyValueIterator<String, LiveAlert> it = alerts.all()) {
+        while (it.hasNext()) {
+          metrics.notFiringHere(it.next().key);
+        }
+      }
     }
   }
 
@@ -232,6 +247,7 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
   private void judge(final InstanceState state, final InstanceSnapshot snapshot, final Set<AlertType> types,
       final long recordTs, final boolean fromRedis) {
     InstanceTracker.observe(state, snapshot, config);
+    metrics.snapshot(instanceKey(snapshot.host(), snapshot.instance()), snapshot, context.currentSystemTimeMs());
     // A Redis sample's snapshot already carries the kernel view of its time: the timeline takes
     // those, plus the kernel's own looks while a fork runs (its 200 ms detail), not every host sample.
     if (fromRedis || snapshot.forking()) {
@@ -327,6 +343,9 @@ final class DetectProcessor implements Processor<String, Object, String, Alert> 
       context.forward(new Record<>(alert.getHost(), alert, ts), OomwatchTopology.ALERTS_SINK);
       final String key = alertKey(alert.getHost(), alert.getInstance(), alert.getType());
       context.forward(new Record<>(key, alert, ts), OomwatchTopology.ALERT_STATE_SINK);
+      context.forward(new Record<>(alert.getHost(), (Object) RecordJson.toJsonLine(alert), ts),
+          OomwatchTopology.ALERTS_JSON_SINK);
+      metrics.alert(key, alert);
       history.alert(alert, key);
       if (alert.getSeverity() != dev.oomwatch.schema.Severity.INFO) {
         ALERT_LOG.info("alert {} {} {} {}: {}", alert.getStatus(), alert.getSeverity(), alert.getType(),

@@ -32,6 +32,7 @@ public final class OomwatchTopology {
   static final String DETECT = "detect";
   static final String ALERTS_SINK = "alerts-sink";
   static final String ALERT_STATE_SINK = "alert-state-sink";
+  static final String ALERTS_JSON_SINK = "alerts-json-sink";
   static final String DEAD_LETTER_SINK = "dead-letters-sink";
 
   private OomwatchTopology() {}
@@ -41,15 +42,20 @@ public final class OomwatchTopology {
   }
 
   public static Topology build(final KafkaSettings kafka, final DetectionConfig detection, final HistoryConfig history) {
+    return build(kafka, detection, history, new PipelineMetrics());
+  }
+
+  public static Topology build(final KafkaSettings kafka, final DetectionConfig detection, final HistoryConfig history,
+      final PipelineMetrics metrics) {
     final Topology topology = new Topology();
     final StringDeserializer keys = new StringDeserializer();
     final ByteArrayDeserializer bytes = new ByteArrayDeserializer();
     topology.addSource("redis-samples-source", keys, bytes, kafka.topic(Topic.REDIS_SAMPLES));
     topology.addSource("host-samples-source", keys, bytes, kafka.topic(Topic.HOST_SAMPLES));
     topology.addSource("kernel-events-source", keys, bytes, kafka.topic(Topic.KERNEL_EVENTS));
-    topology.addProcessor(DECODE, () -> new DecodeProcessor(kafka.topicPrefix()),
+    topology.addProcessor(DECODE, () -> new DecodeProcessor(kafka.topicPrefix(), metrics),
         "redis-samples-source", "host-samples-source", "kernel-events-source");
-    topology.addProcessor(DETECT, () -> new DetectProcessor(detection, history), DECODE);
+    topology.addProcessor(DETECT, () -> new DetectProcessor(detection, history, metrics), DECODE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HOST_WINDOWS),
         org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(HostWindow.class)), DETECT);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INSTANCES),
@@ -64,6 +70,9 @@ public final class OomwatchTopology {
     final Serializer<DeadLetter> letters = Serdes.deadLetter().serializer();
     topology.addSink(ALERTS_SINK, kafka.topic(Topic.ALERTS), new StringSerializer(), alerts, DETECT);
     topology.addSink(ALERT_STATE_SINK, kafka.topic(Topic.ALERT_STATE), new StringSerializer(), alerts, DETECT);
+    // The same alerts as JSON text, for consumers without Avro (kcat, Kafka Connect's JsonConverter).
+    topology.addSink(ALERTS_JSON_SINK, kafka.topic(Topic.ALERTS_JSON), new StringSerializer(), new StringSerializer(),
+        DETECT);
     topology.addSink(DEAD_LETTER_SINK, kafka.topic(Topic.DEAD_LETTERS), new StringSerializer(), letters, DECODE);
     return topology;
   }

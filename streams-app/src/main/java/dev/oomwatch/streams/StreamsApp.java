@@ -1,6 +1,8 @@
 package dev.oomwatch.streams;
 
+import dev.oomwatch.metrics.MetricsEndpoint;
 import dev.oomwatch.query.QueryServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import dev.oomwatch.topics.TopicPlan;
 import dev.oomwatch.topics.TopicProvisioner;
 import java.time.Duration;
@@ -30,10 +32,12 @@ public final class StreamsApp implements AutoCloseable {
 
   private final KafkaStreams streams;
   private final QueryServer http;
+  private final MetricsEndpoint metrics;
 
-  private StreamsApp(final KafkaStreams streams, final QueryServer http) {
+  private StreamsApp(final KafkaStreams streams, final QueryServer http, final MetricsEndpoint metrics) {
     this.streams = streams;
     this.http = http;
+    this.metrics = metrics;
   }
 
   public static StreamsApp start(final StreamsAppConfig config) {
@@ -45,8 +49,13 @@ public final class StreamsApp implements AutoCloseable {
     if (http != null) {
       props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.advertised().host() + ":" + http.advertised().port());
     }
+    final PipelineMetrics pipeline = new PipelineMetrics();
     final KafkaStreams streams = new KafkaStreams(
-        OomwatchTopology.build(config.kafka(), config.detection(), config.history()), props);
+        OomwatchTopology.build(config.kafka(), config.detection(), config.history(), pipeline), props);
+    final PrometheusRegistry registry = MetricsEndpoint.newRegistry();
+    // an instance judged by no task of this app for as long as detection calls it stale is not charted from here
+    StreamsPrometheus.register(registry, pipeline, () -> streams, config.detection().staleAfter().toMillis());
+    final MetricsEndpoint metrics = MetricsEndpoint.serve(config.metrics(), registry);
     if (http != null) {
       http.attach(streams, config.history());
     }
@@ -58,7 +67,7 @@ public final class StreamsApp implements AutoCloseable {
     streams.start();
     LOG.info("streams-app {} started against {} ({})", config.applicationId(), config.kafka().bootstrapServers(),
         config.processingGuarantee());
-    return new StreamsApp(streams, http);
+    return new StreamsApp(streams, http, metrics);
   }
 
   /** The API is a window on the alerts, not the alerts: if it cannot listen, alerting goes on without it. */
@@ -79,6 +88,11 @@ public final class StreamsApp implements AutoCloseable {
     return Optional.ofNullable(http);
   }
 
+  /** Where /metrics is served, when it is. */
+  public Optional<String> metricsUrl() {
+    return metrics.url();
+  }
+
   public KafkaStreams streams() {
     return streams;
   }
@@ -86,6 +100,7 @@ public final class StreamsApp implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    metrics.close();
     if (http != null) {
       http.close();
     }

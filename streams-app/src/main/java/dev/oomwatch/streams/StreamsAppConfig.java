@@ -4,6 +4,7 @@ import dev.oomwatch.config.KafkaSettings;
 import dev.oomwatch.config.Settings;
 import dev.oomwatch.detect.DetectionConfig;
 import dev.oomwatch.history.HistoryConfig;
+import dev.oomwatch.metrics.MetricsConfig;
 import dev.oomwatch.query.QueryConfig;
 import java.time.Duration;
 import java.util.HashMap;
@@ -22,6 +23,7 @@ public record StreamsAppConfig(
     DetectionConfig detection,
     HistoryConfig history,
     QueryConfig query,
+    MetricsConfig metrics,
     KafkaSettings kafka,
     Settings settings) {
 
@@ -47,6 +49,7 @@ public record StreamsAppConfig(
         DetectionConfig.from(settings),
         HistoryConfig.from(settings),
         QueryConfig.from(settings),
+        MetricsConfig.from(settings, "streams", MetricsConfig.STREAMS_PORT),
         KafkaSettings.from(settings),
         settings);
   }

@@ -139,6 +139,7 @@ public final class KernelLogWatcher implements AutoCloseable {
           metrics.kernelReplayed.incrementAndGet();
         }
         metrics.kernelEvents.incrementAndGet();
+        metrics.kernelKills.incrementAndGet();
         LOG.warn("kernel OOM kill{}: pid {} ({}) in {}", replaying ? " (before the collector started, read back)" : "",
             event.getVictimPid(), event.getVictimComm(), event.getTaskMemcg());
         sink.accept(event);

@@ -95,6 +95,7 @@ public final class KernelSampling implements AutoCloseable {
           final List<KernelEvent> events = OomKillInference.between(previous, sample, sampler::reread);
           events.forEach(e -> {
             metrics.kernelEvents.incrementAndGet();
+            metrics.kernelKills.incrementAndGet();
             LOG.warn("kernel OOM kill inferred from counters in cgroup {}", e.getTaskMemcg());
             eventSink.accept(e);
           });

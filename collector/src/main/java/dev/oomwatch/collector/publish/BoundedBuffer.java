@@ -17,41 +17,50 @@ public final class BoundedBuffer<T> {
   private record Entry<T>(T item, boolean keep, long arrivedNanos) {}
 
   private final int capacity;
+  private final java.util.function.ToLongFunction<T> weigher;
   private final Deque<Entry<T>> waiting = new ArrayDeque<>();
   private final List<Entry<T>> inFlight = new ArrayList<>();
   private long dropped;
+  private long bytes;
 
   public BoundedBuffer(final int capacity) {
+    this(capacity, item -> 0);
+  }
+
+  /** {@code weigher}: the bytes an item holds, summed in {@link #bytes()}. */
+  public BoundedBuffer(final int capacity, final java.util.function.ToLongFunction<T> weigher) {
     if (capacity < 1) {
       throw new IllegalArgumentException("buffer capacity must be at least 1");
     }
     this.capacity = capacity;
+    this.weigher = weigher;
   }
 
   /** Adds at the tail; returns the number of records dropped to make room (0 or 1). */
   public synchronized int offer(final T item, final boolean keep) {
     int droppedNow = 0;
     if (waiting.size() + inFlight.size() >= capacity && !waiting.isEmpty()) {
-      if (!dropOldestDroppable()) {
-        waiting.pollFirst();
-      }
+      final Entry<T> gone = dropOldestDroppable();
+      bytes -= weigher.applyAsLong((gone != null ? gone : waiting.pollFirst()).item());
       dropped++;
       droppedNow = 1;
     }
     waiting.addLast(new Entry<>(item, keep, System.nanoTime()));
+    bytes += weigher.applyAsLong(item);
     notifyAll();
     return droppedNow;
   }
 
-  private boolean dropOldestDroppable() {
+  private Entry<T> dropOldestDroppable() {
     final Iterator<Entry<T>> it = waiting.iterator();
     while (it.hasNext()) {
-      if (!it.next().keep()) {
+      final Entry<T> entry = it.next();
+      if (!entry.keep()) {
         it.remove();
-        return true;
+        return entry;
       }
     }
-    return false;
+    return null;
   }
 
   /**
@@ -106,6 +115,8 @@ public final class BoundedBuffer<T> {
     for (int i = inFlight.size() - 1; i >= 0; i--) {
       if (i < failed.length && failed[i]) {
         waiting.addFirst(inFlight.get(i));
+      } else {
+        bytes -= weigher.applyAsLong(inFlight.get(i).item());
       }
     }
     inFlight.clear();
@@ -113,6 +124,17 @@ public final class BoundedBuffer<T> {
 
   public synchronized int size() {
     return waiting.size() + inFlight.size();
+  }
+
+  /** The bytes of the records held, waiting or in flight. */
+  public synchronized long bytes() {
+    return bytes;
+  }
+
+  /** How long the oldest record held has waited, in ms; 0 when none. */
+  public synchronized long oldestAgeMs(final long nowNanos) {
+    final Entry<T> oldest = !inFlight.isEmpty() ? inFlight.get(0) : waiting.peekFirst();
+    return oldest == null ? 0 : Math.max(0, (nowNanos - oldest.arrivedNanos()) / 1_000_000L);
   }
 
   public synchronized long dropped() {

@@ -60,7 +60,7 @@ public final class Publisher implements AutoCloseable {
     this.kafka = kafka;
     this.gatherMs = gather.toMillis();
     this.hurry = hurry;
-    this.buffer = new BoundedBuffer<>(capacity);
+    this.buffer = new BoundedBuffer<>(capacity, r -> r.value().length + (r.key() == null ? 0 : r.key().length()));
     this.metrics = metrics;
     this.producer = new KafkaProducer<>(producerProperties(kafka), new StringSerializer(), new ByteArraySerializer());
     this.sender = new Thread(this::sendLoop, "oomwatch-publisher");
@@ -108,6 +108,19 @@ public final class Publisher implements AutoCloseable {
       }
     }
     metrics.buffered.set(buffer.size());
+  }
+
+  /** The records waiting to be sent (and the batch in flight). */
+  public int bufferedRecords() {
+    return buffer.size();
+  }
+
+  public long bufferedBytes() {
+    return buffer.bytes();
+  }
+
+  public long oldestBufferedAgeMs() {
+    return buffer.oldestAgeMs(System.nanoTime());
   }
 
   private void sendLoop() {

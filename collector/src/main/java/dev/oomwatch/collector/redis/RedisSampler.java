@@ -51,6 +51,7 @@ public final class RedisSampler implements AutoCloseable {
   private long nextConnectMs;
   private long backoffMs;
   private String lastFailureKind;
+  private volatile Status status = new Status(false, null, null, 0);
   private RedisConfig config;
   private long configReadMs = Long.MIN_VALUE / 2;
   private String configUnavailable;
@@ -211,6 +212,7 @@ public final class RedisSampler implements AutoCloseable {
       forks.set(target.instance(), Boolean.TRUE.equals(sample.getRdbBgsaveInProgress())
           || Boolean.TRUE.equals(sample.getAofRewriteInProgress())
           || Boolean.TRUE.equals(sample.getModuleForkInProgress()));
+      status = new Status(true, sample.getPodName(), sample.getPodNamespace(), startMs);
       if (lastFailureKind != null) {
         LOG.info("Redis {} is reachable again", target);
         lastFailureKind = null;
@@ -282,7 +284,16 @@ public final class RedisSampler implements AutoCloseable {
     publishUnreachable(now, reason);
   }
 
+  /** Whether the last attempt reached Redis, with the pod the instance was last seen in. */
+  public record Status(boolean up, String podName, String podNamespace, long sinceMs) {}
+
+  public Status status() {
+    return status;
+  }
+
   private void publishUnreachable(final long now, final String reason) {
+    final Status last = status;
+    status = new Status(false, last.podName(), last.podNamespace(), now);
     metrics.redisUnreachable.incrementAndGet();
     sink.accept(RedisSampleMapper.unreachable(host, target.instance(), now, reason));
   }

@@ -1,0 +1,81 @@
+package dev.oomwatch.metrics;
+
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One process's /metrics: its own registry (the processes {@code local} runs side by side in one
+ * JVM each keep theirs) with the JVM's and the process's own figures, served in the Prometheus and
+ * OpenMetrics text formats, whichever the scraper asks for.
+ */
+public final class MetricsEndpoint implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
+
+  private final PrometheusRegistry registry;
+  private final HTTPServer server;
+  private final String url;
+
+  private MetricsEndpoint(final PrometheusRegistry registry, final HTTPServer server, final String url) {
+    this.registry = registry;
+    this.server = server;
+    this.url = url;
+  }
+
+  /** A registry with the JVM's and the process's figures, for the process to add its own to. */
+  public static PrometheusRegistry newRegistry() {
+    final PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    return registry;
+  }
+
+  /**
+   * Serves the registry. Metrics are a window on the process, not its work: a port that cannot be
+   * bound is logged and the process runs on without one (the endpoint's {@link #url()} is empty).
+   */
+  public static MetricsEndpoint serve(final MetricsConfig config, final PrometheusRegistry registry) {
+    if (!config.enabled()) {
+      return new MetricsEndpoint(registry, null, null);
+    }
+    try {
+      final HTTPServer server = HTTPServer.builder()
+          .hostname(config.bind())
+          .port(config.port())
+          .registry(registry)
+          .buildAndStart();
+      final String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
+      final String url = "http://" + host + ":" + server.getPort() + "/metrics";
+      LOG.info("{} metrics at {}", config.component(), url);
+      return new MetricsEndpoint(registry, server, url);
+    } catch (IOException | RuntimeException e) {
+      LOG.error("{}: no /metrics on {}:{}: {} (set {} or {}=false)", config.component(), config.bind(), config.port(),
+          e.getMessage(), MetricsConfig.portKey(config.component()), MetricsConfig.ENABLED);
+      return new MetricsEndpoint(registry, null, null);
+    }
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** The address of /metrics, when it is served. */
+  public Optional<String> url() {
+    return Optional.ofNullable(url);
+  }
+
+  /** The port it listens on (useful with port 0), or -1. */
+  public int port() {
+    return server == null ? -1 : server.getPort();
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.close();
+    }
+  }
+}
