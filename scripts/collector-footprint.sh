@@ -5,11 +5,12 @@
 # CLIENT LIST, from Redis's own INFO commandstats) with 10 and 10,000 connected clients.
 #   scripts/collector-footprint.sh [INSTANCES=4] [DURATION=300]
 # Env: KPORT, BASE (ports, to run several at once), CLIENTS=0 skips the 10,000-client measurement,
-# DISCOVER=1 has the collector find the servers itself (no URIs: discovery, as in a DaemonSet).
+# DISCOVER=1 has the collector find the servers itself (no URIs: discovery, as in a DaemonSet),
+# METRICS=0 turns its /metrics off, SCRAPE=S scrapes /metrics every S seconds (as Prometheus would).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:-4}"; DURATION="${2:-300}"; WARMUP=30
-KPORT="${KPORT:-19191}"; BASE="${BASE:-6500}"
+KPORT="${KPORT:-19191}"; BASE="${BASE:-6500}"; MPORT="${MPORT:-19471}"
 WORK="$(mktemp -d /tmp/oomwatch-footprint.XXXXXX)"
 # 10,000 clients need file descriptors in redis-server and in the helper that opens them.
 ulimit -n 20000
@@ -25,13 +26,19 @@ for i in $(seq 1 "$N"); do
 done
 # the broker and app only: their own collector would sample (discover) the same servers
 "$ROOT/bin/oomwatch" local --port $KPORT --data "$WORK/data" --set http.port=0 --set redis.discover=false \
-  --set kernel.enabled=false --no-archive >/dev/null 2>"$WORK/broker.log" &
+  --set kernel.enabled=false --set metrics.enabled=false --no-archive >/dev/null 2>"$WORK/broker.log" &
 pids+=($!)
 for _ in $(seq 1 120); do grep -q "oomwatch is running" "$WORK/broker.log" 2>/dev/null && break; sleep 1; done
 
 [[ "${DISCOVER:-0}" == "1" ]] && uris=()
-"$ROOT/bin/oomwatch" collector --bootstrap 127.0.0.1:$KPORT --host-id footprint ${uris[@]+"${uris[@]}"} 2>"$WORK/collector.log" &
+"$ROOT/bin/oomwatch" collector --bootstrap 127.0.0.1:$KPORT --host-id footprint ${uris[@]+"${uris[@]}"} \
+  --set collector.metrics.port="$MPORT" --set metrics.enabled="$([[ "${METRICS:-1}" == "0" ]] && echo false || echo true)" \
+  2>"$WORK/collector.log" &
 launcher=$!; pids+=($launcher)
+if [[ "${SCRAPE:-0}" != "0" ]]; then
+  ( while sleep "$SCRAPE"; do curl -s -o /dev/null "http://127.0.0.1:$MPORT/metrics"; done ) &
+  pids+=($!)
+fi
 sleep "$WARMUP"
 cpid=$launcher  # bin/oomwatch execs the JVM: the launcher is the collector
 ticks=$(getconf CLK_TCK)

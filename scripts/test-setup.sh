@@ -6,6 +6,8 @@
 #                      6.2 build the testkit carries from Maven Central
 #   chromium, chromium-driver   the timeline page's browser test
 #   iproute2, util-linux        ip netns / unshare: the pod tests' namespaces
+#   prometheus, prometheus-alertmanager, kcat   the real servers /metrics, the dashboard, the
+#                      Alertmanager bridge and the JSON alerts topic are tested against
 #   docker-compose (--ci)       CI checks docker-compose.yml with it
 set -uo pipefail
 
@@ -15,6 +17,10 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 \
+  || need+=(prometheus-alertmanager)
+command -v kcat >/dev/null 2>&1 || need+=(kcat)
 if [[ "${1:-}" == "--ci" ]]; then
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 fi

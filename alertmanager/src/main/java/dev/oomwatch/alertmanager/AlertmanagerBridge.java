@@ -42,13 +42,12 @@ import org.slf4j.LoggerFactory;
  * RESOLVED that was read but not delivered before a crash still ends its alert, while older
  * RESOLVED ones are not sent again. Then every new event is sent as it comes, and the group's
  * offsets are committed only after an Alertmanager accepted it; while none does, it retries with
- * backoff (1 s doubling to 30 s) and reads nothing new. Firing alerts are sent again every
+ * backoff (1 s doubling to {@code alertmanager.retry.max}, 30 s) and reads nothing new. Firing alerts are sent again every
  * {@code alertmanager.resend}, each with an {@code endsAt} four resends ahead, so Alertmanager
  * keeps them firing while the bridge lives and resolves them if it stays away.
  */
 public final class AlertmanagerBridge implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AlertmanagerBridge.class);
-  private static final long MAX_BACKOFF_MS = 30_000;
 
   private final AlertmanagerConfig config;
   private final AlertmanagerClient client;
@@ -100,9 +99,12 @@ public final class AlertmanagerBridge implements AutoCloseable {
       while (running && !reached(consumer, end)) {
         for (final ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
           final OffsetAndMetadata done = committed.get(new TopicPartition(record.topic(), record.partition()));
-          final Alert alert = take(record);
-          if (done != null && record.offset() >= done.offset()) {
+          final boolean delivered = done == null || record.offset() < done.offset();
+          final Map<String, Alert> ended = new LinkedHashMap<>();
+          final Alert alert = take(record, ended);
+          if (!delivered) {
             unconfirmed.put(record.key(), alert);
+            unconfirmed.putAll(ended);
           }
         }
       }
@@ -123,8 +125,11 @@ public final class AlertmanagerBridge implements AutoCloseable {
       while (running) {
         final Map<String, Alert> batch = new LinkedHashMap<>();
         for (final ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          final Alert alert = take(record);
+          final Map<String, Alert> ended = new LinkedHashMap<>();
+          final Alert alert = take(record, ended);
+          batch.putAll(ended);
           if (alert != null) {
+            batch.remove(record.key());
             batch.put(record.key(), alert);
           }
         }
@@ -146,8 +151,11 @@ public final class AlertmanagerBridge implements AutoCloseable {
     }
   }
 
-  /** Applies one record to the firing set; the alert, or null for a tombstone or a record that cannot be read. */
-  private Alert take(final ConsumerRecord<String, byte[]> record) {
+  /**
+   * Applies one record to the firing set; the alert, or null for a tombstone or a record that
+   * cannot be read. An alert ended under its old severity's labels goes into {@code ended}.
+   */
+  private Alert take(final ConsumerRecord<String, byte[]> record, final Map<String, Alert> ended) {
     Alert alert = null;
     if (record.value() != null) {
       try {
@@ -159,7 +167,10 @@ public final class AlertmanagerBridge implements AutoCloseable {
         return null;
       }
     }
-    firing.apply(record.key(), alert);
+    final Alert superseded = firing.apply(record.key(), alert);
+    if (superseded != null) {
+      ended.put(record.key() + "|" + superseded.getSeverity(), superseded);
+    }
     firingCount = firing.size();
     return alert;
   }
@@ -200,7 +211,7 @@ public final class AlertmanagerBridge implements AutoCloseable {
       }
       lastFailure = failure;
       sleep(backoffMs);
-      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+      backoffMs = Math.min(config.retryMax().toMillis(), backoffMs * 2);
     }
   }
 

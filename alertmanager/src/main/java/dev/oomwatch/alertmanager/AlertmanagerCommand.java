@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
 public final class AlertmanagerCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
 
-  @Option(names = "--url", paramLabel = "URL", required = true,
-      description = "An Alertmanager, e.g. http://alertmanager:9093. Repeatable: every member of an HA cluster.")
+  @Option(names = "--url", paramLabel = "URL",
+      description = "An Alertmanager, e.g. http://alertmanager:9093. Repeatable: every member of an HA cluster "
+          + "(alertmanager.urls, comma-separated).")
   List<String> urls = new ArrayList<>();
 
   @Option(names = "--page-url", paramLabel = "URL",
@@ -30,11 +31,18 @@ public final class AlertmanagerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     final Map<String, String> flags = new LinkedHashMap<>();
-    flags.put(AlertmanagerConfig.URLS, String.join(",", urls));
+    if (!urls.isEmpty()) {
+      flags.put(AlertmanagerConfig.URLS, String.join(",", urls));
+    }
     if (pageUrl != null) {
       flags.put(AlertmanagerConfig.PAGE_URL, pageUrl);
     }
-    final AlertmanagerBridge bridge = AlertmanagerBridge.start(AlertmanagerConfig.from(config.load(flags)));
+    final AlertmanagerConfig settings = AlertmanagerConfig.from(config.load(flags));
+    if (settings.urls().isEmpty()) {
+      System.err.println("no Alertmanager to send to: give --url http://alertmanager:9093 (or alertmanager.urls)");
+      return 2;
+    }
+    final AlertmanagerBridge bridge = AlertmanagerBridge.start(settings);
     final CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       bridge.close();
@@ -42,5 +50,10 @@ public final class AlertmanagerCommand implements Callable<Integer> {
     }, "alertmanager-shutdown"));
     stop.await();
     return 0;
+  }
+
+  /** The bridge alone, as its image runs it. */
+  public static void main(final String[] args) {
+    System.exit(new picocli.CommandLine(new AlertmanagerCommand()).execute(args));
   }
 }

@@ -15,6 +15,7 @@ import java.util.List;
  *     delivered once one has accepted it (they gossip it to each other, as with Prometheus)
  * @param resend how often firing alerts are sent again: Alertmanager resolves an alert not re-sent
  *     before its {@code endsAt}, which is set {@link #ENDS_AT_RESENDS} resends ahead
+ * @param retryMax the longest wait between two tries while no Alertmanager takes the alerts
  * @param pageUrl the timeline page, for each alert's {@code generatorURL}
  * @param username basic auth user (with {@code password}); or {@code bearerToken} / {@code bearerTokenFile}
  * @param caFile PEM certificates to trust for https Alertmanagers (the JDK's trust store otherwise)
@@ -23,6 +24,7 @@ import java.util.List;
 public record AlertmanagerConfig(
     List<URI> urls,
     Duration resend,
+    Duration retryMax,
     Duration timeout,
     String pageUrl,
     String username,
@@ -47,6 +49,7 @@ public record AlertmanagerConfig(
     return new AlertmanagerConfig(
         s.getList(URLS).stream().map(AlertmanagerConfig::apiBase).toList(),
         s.getDuration("alertmanager.resend", Duration.ofMinutes(1)),
+        s.getDuration("alertmanager.retry.max", Duration.ofSeconds(30)),
         s.getDuration("alertmanager.timeout", Duration.ofSeconds(10)),
         s.get(PAGE_URL, "http://127.0.0.1:7411/"),
         s.get("alertmanager.username", null),

@@ -81,6 +81,20 @@ class AlertmanagerPayloadTest {
   }
 
   @Test
+  void aSeverityChangeEndsTheAlertUnderItsOldSeverity() {
+    final FiringSet set = new FiringSet();
+    final Alert warning = killBuilder(AlertStatus.FIRING).setSeverity(Severity.WARNING).build();
+    assertThat(set.apply("k", warning)).isNull();
+    final Alert critical = killBuilder(AlertStatus.FIRING).setEventTimeMs(FIRED + 70_000).build();
+    final Alert ended = set.apply("k", critical);
+    assertThat(ended.getStatus()).isEqualTo(AlertStatus.RESOLVED);
+    assertThat(AlertmanagerPayload.labels(ended)).containsEntry("severity", "warning");
+    assertThat(ended.getResolvedAtMs()).isEqualTo(FIRED + 70_000);
+    assertThat(set.apply("k", critical)).as("the same severity again ends nothing").isNull();
+    assertThat(set.firing()).containsExactly(critical);
+  }
+
+  @Test
   void addressesAreTheApiBaseAndPrintWithoutCredentials() {
     assertThat(AlertmanagerConfig.apiBase("http://am:9093").resolve("api/v2/alerts").toString())
         .isEqualTo("http://am:9093/api/v2/alerts");

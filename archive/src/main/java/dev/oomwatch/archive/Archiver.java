@@ -290,6 +290,11 @@ public final class Archiver implements AutoCloseable {
     return out;
   }
 
+  /** Where /metrics is served, when it is. */
+  public java.util.Optional<String> metricsUrl() {
+    return metricsEndpoint == null ? java.util.Optional.empty() : metricsEndpoint.url();
+  }
+
   public long archived() {
     return archived.get();
   }

@@ -28,6 +28,14 @@ public final class CollectorMetrics {
   /** Why a file or line could not be read, by reason (e.g. "/proc/meminfo: truncated"). */
   public final Map<String, AtomicLong> readErrors = new ConcurrentHashMap<>();
 
+  /** Records the broker acknowledged, by topic. */
+  public final Map<String, AtomicLong> publishedByTopic = new ConcurrentHashMap<>();
+
+  public void published(final String topic) {
+    published.incrementAndGet();
+    publishedByTopic.computeIfAbsent(topic, t -> new AtomicLong()).incrementAndGet();
+  }
+
   public void readError(final String reason) {
     readErrors.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
   }

@@ -31,8 +31,8 @@ final class CollectorPrometheus {
           cb.call(m.kernelEvents.get(), host, "kernel");
         }).register(registry);
     CounterWithCallback.builder().name("oomwatch_collector_published_total")
-        .help("Records the broker acknowledged.").labelNames("host")
-        .callback(cb -> cb.call(m.published.get(), host)).register(registry);
+        .help("Records the broker acknowledged, by topic.").labelNames("host", "topic")
+        .callback(cb -> m.publishedByTopic.forEach((topic, n) -> cb.call(n.get(), host, topic))).register(registry);
     CounterWithCallback.builder().name("oomwatch_collector_dropped_total")
         .help("Samples dropped because the publish buffer was full (the broker away for longer than it holds).")
         .labelNames("host").callback(cb -> cb.call(m.dropped.get(), host)).register(registry);

@@ -43,7 +43,8 @@ class KubernetesManifestsTest {
   private static final Path DIR = Path.of("kubernetes");
   private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
       "v1/Namespace", Namespace.class, "v1/ConfigMap", ConfigMap.class, "v1/Secret", Secret.class,
-      "v1/Service", Service.class, "apps/v1/DaemonSet", DaemonSet.class, "apps/v1/StatefulSet", StatefulSet.class);
+      "v1/Service", Service.class, "apps/v1/DaemonSet", DaemonSet.class, "apps/v1/StatefulSet", StatefulSet.class,
+      "apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class);
   private static final YAMLMapper YAML = (YAMLMapper) new YAMLMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -165,6 +166,30 @@ class KubernetesManifestsTest {
     final StatefulSet sts = one(StatefulSet.class, "oomwatch-archiver");
     assertThat(one(Service.class, sts.getSpec().getServiceName()).getSpec().getClusterIP()).isEqualTo("None");
     assertThat(sts.getSpec().getVolumeClaimTemplates()).isNotEmpty();
+  }
+
+  @Test
+  void everyProcessServesMetricsOnItsPortWithTheScrapeAnnotations() throws IOException {
+    final Map<String, Integer> ports = Map.of("oomwatch-collector", 9471, "oomwatch-streams", 9472,
+        "oomwatch-archiver", 9473, "oomwatch-alertmanager", 9474);
+    int seen = 0;
+    for (final HasMetadata o : all()) {
+      final io.fabric8.kubernetes.api.model.PodTemplateSpec template = o instanceof DaemonSet d ? d.getSpec().getTemplate()
+          : o instanceof StatefulSet s ? s.getSpec().getTemplate()
+          : o instanceof io.fabric8.kubernetes.api.model.apps.Deployment d2 ? d2.getSpec().getTemplate() : null;
+      if (template == null) {
+        continue;
+      }
+      final Integer port = ports.get(o.getMetadata().getName());
+      assertThat(port).as("a known workload: %s", o.getMetadata().getName()).isNotNull();
+      assertThat(template.getMetadata().getAnnotations())
+          .containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/port", String.valueOf(port));
+      assertThat(template.getSpec().getContainers().get(0).getPorts()).anyMatch(p -> p.getContainerPort().equals(port));
+      seen++;
+    }
+    assertThat(seen).isEqualTo(4);
+    final ConfigMap config = one(ConfigMap.class, "oomwatch");
+    assertThat(config.getData()).containsEntry("OOMWATCH_METRICS_BIND", "0.0.0.0");
   }
 
   private static <T extends HasMetadata> T one(final Class<T> type, final String name) throws IOException {

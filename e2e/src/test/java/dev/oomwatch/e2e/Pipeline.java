@@ -35,6 +35,11 @@ final class Pipeline implements AutoCloseable {
   private final Settings settings;
 
   Pipeline(final Path dir) throws InterruptedException {
+    this(dir, Map.of());
+  }
+
+  /** With these settings over the defaults below, for the streams-app and every collector. */
+  Pipeline(final Path dir, final Map<String, String> overrides) throws InterruptedException {
     kafka = TestBackends.kafka(dir.resolve("kafka"));
     final Map<String, String> values = new HashMap<>();
     values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
@@ -43,6 +48,12 @@ final class Pipeline implements AutoCloseable {
     values.put("streams.state.dir", dir.resolve("streams").toString());
     values.put("sample.interval", "500ms");
     values.put("http.port", "0");
+    // every process's /metrics on a port of its own choosing: tests run side by side
+    values.put("collector.metrics.port", "0");
+    values.put("streams.metrics.port", "0");
+    values.put("archive.metrics.port", "0");
+    values.put("alertmanager.metrics.port", "0");
+    values.putAll(overrides);
     settings = Settings.of(values);
     streams = StreamsApp.start(StreamsAppConfig.from(settings));
     final long deadline = System.currentTimeMillis() + 60_000;
@@ -53,6 +64,10 @@ final class Pipeline implements AutoCloseable {
     kernelEvents = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.kernel-events", Serdes.kernelEvent().deserializer());
     redisSamples = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.redis-samples", Serdes.redisSample().deserializer());
     hostSamples = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.host-samples", Serdes.hostSample().deserializer());
+  }
+
+  Settings settings() {
+    return settings;
   }
 
   /** A collector for this host watching the given Redis URIs. */

@@ -187,7 +187,7 @@ public final class Publisher implements AutoCloseable {
     for (int i = 0; i < acks.size(); i++) {
       try {
         awaitAck(acks.get(i));
-        metrics.published.incrementAndGet();
+        metrics.published(batch.get(i).topic());
       } catch (java.util.concurrent.TimeoutException e) {
         failed[i] = true; // closing while the broker is away: what is left stays unsent
       } catch (ExecutionException e) {
