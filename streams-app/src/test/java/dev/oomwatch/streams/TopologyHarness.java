@@ -34,6 +34,8 @@ final class TopologyHarness implements AutoCloseable {
   final TestOutputTopic<String, Alert> alerts;
   final TestOutputTopic<String, Alert> alertState;
   final TestOutputTopic<String, DeadLetter> deadLetters;
+  final TestOutputTopic<String, String> alertsJson;
+  final PipelineMetrics metrics = new PipelineMetrics();
 
   TopologyHarness(final Map<String, String> overrides, final long wallClockStartMs) {
     final Settings settings = Settings.of(overrides);
@@ -42,7 +44,8 @@ final class TopologyHarness implements AutoCloseable {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-    driver = new TopologyTestDriver(OomwatchTopology.build(kafka, DetectionConfig.from(settings)), props,
+    driver = new TopologyTestDriver(OomwatchTopology.build(kafka, DetectionConfig.from(settings),
+        dev.oomwatch.history.HistoryConfig.defaults(), metrics), props,
         Instant.ofEpochMilli(wallClockStartMs));
     final StringSerializer keys = new StringSerializer();
     redis = driver.createInputTopic(kafka.topic(Topic.REDIS_SAMPLES), keys, Serdes.redisSample().serializer());
@@ -53,6 +56,7 @@ final class TopologyHarness implements AutoCloseable {
     alerts = driver.createOutputTopic(kafka.topic(Topic.ALERTS), keyReader, Serdes.alert().deserializer());
     alertState = driver.createOutputTopic(kafka.topic(Topic.ALERT_STATE), keyReader, Serdes.alert().deserializer());
     deadLetters = driver.createOutputTopic(kafka.topic(Topic.DEAD_LETTERS), keyReader, Serdes.deadLetter().deserializer());
+    alertsJson = driver.createOutputTopic(kafka.topic(Topic.ALERTS_JSON), keyReader, keyReader);
   }
 
   TopologyHarness() {
