@@ -62,6 +62,8 @@ public final class AlertmanagerBridge implements AutoCloseable {
   private final AtomicLong lastDeliveredMs = new AtomicLong();
   private volatile int firingCount;
   private volatile boolean running = true;
+  private final CountDownLatch stopping = new CountDownLatch(1);
+  private volatile KafkaConsumer<String, byte[]> consumer;
   private Thread thread;
   private MetricsEndpoint metrics;
   private String lastFailure;
@@ -87,6 +89,10 @@ public final class AlertmanagerBridge implements AutoCloseable {
 
   private void run() {
     try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+      this.consumer = consumer;
+      if (!running) {
+        return;
+      }
       final List<TopicPartition> partitions = partitions(consumer);
       if (partitions.isEmpty()) {
         return;
@@ -215,9 +221,10 @@ public final class AlertmanagerBridge implements AutoCloseable {
     }
   }
 
+  /** Waits, or less if the bridge is closing. */
   private void sleep(final long ms) {
     try {
-      Thread.sleep(ms);
+      stopping.await(ms, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       running = false;
@@ -323,8 +330,12 @@ public final class AlertmanagerBridge implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    stopping.countDown();
+    final KafkaConsumer<String, byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup(); // out of a poll; no interrupt, so the consumer closes cleanly
+    }
     if (thread != null) {
-      thread.interrupt();
       try {
         thread.join(15_000);
       } catch (InterruptedException e) {

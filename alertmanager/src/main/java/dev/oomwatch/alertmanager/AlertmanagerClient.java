@@ -73,7 +73,7 @@ final class AlertmanagerClient {
         final int code = response.statusCode();
         if (code / 100 == 2) {
           accepted++;
-        } else if (code / 100 == 4 && code != 408 && code != 429) {
+        } else if (code / 100 == 4 && !worthRetrying(code)) {
           rejected.add(who + " answered " + code + ": " + abbreviate(response.body()));
         } else {
           failed.add(who + " answered " + code + ": " + abbreviate(response.body()));
@@ -87,6 +87,15 @@ final class AlertmanagerClient {
       }
     }
     return new Outcome(accepted, rejected, failed);
+  }
+
+  /**
+   * 4xx that are not about the alerts: wrong credentials or address (401, 403, 404), a timeout or a
+   * rate limit (408, 429). Dropping alerts over a mistyped password would lose them; they are kept
+   * and retried until the setting is fixed.
+   */
+  static boolean worthRetrying(final int code) {
+    return code == 401 || code == 403 || code == 404 || code == 408 || code == 429;
   }
 
   private static String abbreviate(final String body) {

@@ -81,7 +81,8 @@ abstract class ServerBinary implements AutoCloseable {
     }
   }
 
-  private boolean ready() {
+  /** Whether it answers; the default asks its /-/ready over plain HTTP. */
+  boolean ready() {
     try {
       final HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/-/ready").toURL().openConnection();
       c.setConnectTimeout(500);
