@@ -42,6 +42,7 @@ public final class AlertmanagerCommand implements Callable<Integer> {
       System.err.println("no Alertmanager to send to: give --url http://alertmanager:9093 (or alertmanager.urls)");
       return 2;
     }
+    dev.oomwatch.config.KafkaAccess.verify(settings.kafka(), java.time.Duration.ofSeconds(15));
     final AlertmanagerBridge bridge = AlertmanagerBridge.start(settings);
     final CountDownLatch stop = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -27,7 +27,9 @@ public final class ArchiveCommand implements Callable<Integer> {
     }
     // before DuckDB loads (and copies itself there again)
     DuckDbLeftovers.clean(Path.of(System.getProperty("java.io.tmpdir")), System.currentTimeMillis());
-    final Archiver archiver = Archiver.start(ArchiveConfig.from(config.load(flags)));
+    final ArchiveConfig archiveConfig = ArchiveConfig.from(config.load(flags));
+    dev.oomwatch.config.KafkaAccess.verify(archiveConfig.kafka(), java.time.Duration.ofSeconds(15));
+    final Archiver archiver = Archiver.start(archiveConfig);
     Runtime.getRuntime().addShutdownHook(new Thread(archiver::close, "archive-shutdown"));
     return archiver.awaitStopped() ? 0 : 1;
   }

@@ -5,6 +5,7 @@ import dev.oomwatch.alertmanager.AlertmanagerConfig;
 import dev.oomwatch.archive.ArchiveConfig;
 import dev.oomwatch.archive.Archiver;
 import dev.oomwatch.broker.EmbeddedKafka;
+import dev.oomwatch.broker.KafkaCluster;
 import dev.oomwatch.collector.Collector;
 import dev.oomwatch.collector.CollectorConfig;
 import dev.oomwatch.config.ConfigOptions;
@@ -56,6 +57,11 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "9092", description = "Broker port. Default: ${DEFAULT-VALUE}.")
   int port;
 
+  @Option(names = "--brokers", defaultValue = "1", paramLabel = "N",
+      description = "Kafka nodes to run: 1 in this process (default), or 3 and more, each in a JVM of its own, "
+          + "with topics of three replicas, two in sync (broker ports --port, --port+1, ...).")
+  int brokers;
+
   @Option(names = "--json", description = "Print alerts as one JSON object a line.")
   boolean json;
 
@@ -78,10 +84,18 @@ public final class LocalCommand implements Callable<Integer> {
       closeAll(running);
     }, "oomwatch-shutdown"));
 
-    final EmbeddedKafka kafka = EmbeddedKafka.start(data.resolve("kafka"), port);
-    running.push(kafka);
+    final String bootstrap;
+    if (brokers > 1) {
+      final KafkaCluster cluster = KafkaCluster.start(data.resolve("kafka-cluster"), brokers, port);
+      running.push(cluster);
+      bootstrap = cluster.bootstrapServers();
+    } else {
+      final EmbeddedKafka kafka = EmbeddedKafka.start(data.resolve("kafka"), port);
+      running.push(kafka);
+      bootstrap = kafka.bootstrapServers();
+    }
     final Map<String, String> flags = new LinkedHashMap<>();
-    flags.put(KafkaSettings.BOOTSTRAP, kafka.bootstrapServers());
+    flags.put(KafkaSettings.BOOTSTRAP, bootstrap);
     if (!redis.isEmpty()) {
       flags.put(CollectorConfig.REDIS_URIS, String.join(",", redis));
     }
@@ -106,7 +120,7 @@ public final class LocalCommand implements Callable<Integer> {
       running.push(AlertmanagerBridge.start(AlertmanagerConfig.from(settings.with(am))));
     }
     LOG.info("oomwatch is running: broker {}, watching {}; timeline page {}; archive {}. Ctrl-C stops it.",
-        kafka.bootstrapServers(), redis.isEmpty() ? "every Redis server found on this machine" : redis.size() + " Redis instance(s)",
+        bootstrap, redis.isEmpty() ? "every Redis server found on this machine" : redis.size() + " Redis instance(s)",
         streams.http().map(h -> h.url()).orElse("off"), noArchive ? "off" : data.resolve("archive"));
 
     final Thread printer = new Thread(() -> TopicPrinter.print(kafkaSettings, Topic.ALERTS, false, 0, null,

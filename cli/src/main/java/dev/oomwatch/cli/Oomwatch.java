@@ -26,6 +26,20 @@ public final class Oomwatch implements Runnable {
   }
 
   public static void main(final String[] args) {
-    System.exit(new CommandLine(new Oomwatch()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The launcher's command line: refused Kafka credentials end any command with one line and exit code 3. */
+  static CommandLine commandLine() {
+    return new CommandLine(new Oomwatch()).setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          final var refused = dev.oomwatch.config.KafkaAccess.refusal(e);
+          if (refused.isEmpty()) {
+            throw e;
+          }
+          cmd.getErr().println("oomwatch " + cmd.getCommandName() + ": "
+              + dev.oomwatch.config.KafkaAccess.explain(refused.get()));
+          return dev.oomwatch.config.KafkaAccess.EXIT_REFUSED;
+        });
   }
 }

@@ -63,7 +63,13 @@ public final class Collector implements AutoCloseable {
     this.publisher = new Publisher(config.kafka(), config.bufferRecords(), config.publishGather(), forks::any, metrics);
     this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
     this.redisClient = RedisClient.create(resources);
-    this.redisClient.setOptions(ClientOptions.builder()
+    final ClientOptions.Builder options = ClientOptions.builder();
+    if (config.redisTlsCa() != null) {
+      // rediss:// servers whose certificate a private CA signed
+      options.sslOptions(io.lettuce.core.SslOptions.builder().jdkSslProvider()
+          .trustManager(config.redisTlsCa().toFile()).build());
+    }
+    this.redisClient.setOptions(options
         // We reconnect ourselves, with backoff, so each failure has its own reason in a sample.
         .autoReconnect(false)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)

@@ -53,7 +53,15 @@ public final class CollectorCommand implements Callable<Integer> {
     final Settings settings = config.load(flags);
     LOG.info("settings: {}", redactedUris(settings));
     final CountDownLatch stop = new CountDownLatch(1);
-    final Collector collector = Collector.start(CollectorConfig.from(settings));
+    final CollectorConfig collectorConfig = CollectorConfig.from(settings);
+    try {
+      // refused credentials are a setting to fix, said at once; a broker away is ridden out with the buffer
+      dev.oomwatch.config.KafkaAccess.verify(collectorConfig.kafka(), java.time.Duration.ofSeconds(15));
+    } catch (org.apache.kafka.common.errors.AuthenticationException e) {
+      LOG.error(dev.oomwatch.config.KafkaAccess.explain(e));
+      return dev.oomwatch.config.KafkaAccess.EXIT_REFUSED;
+    }
+    final Collector collector = Collector.start(collectorConfig);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       collector.close();
       stop.countDown();

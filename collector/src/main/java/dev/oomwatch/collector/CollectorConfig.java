@@ -20,6 +20,7 @@ public record CollectorConfig(
     Duration interval,
     Duration forkInterval,
     Duration redisTimeout,
+    java.nio.file.Path redisTlsCa,
     Duration configRefresh,
     int topClients,
     long clientListMaxClients,
@@ -37,6 +38,8 @@ public record CollectorConfig(
   public static final String INTERVAL = "sample.interval";
   public static final String FORK_INTERVAL = "sample.fork.interval";
   public static final String REDIS_TIMEOUT = "redis.timeout";
+  /** PEM certificates to trust for rediss:// servers (a private CA); the JDK's trust store otherwise. */
+  public static final String REDIS_TLS_CA = "redis.tls.ca.file";
   public static final String CONFIG_REFRESH = "redis.config.refresh";
   public static final String TOP_CLIENTS = "redis.top.clients";
   public static final String CLIENT_LIST_MAX_CLIENTS = "redis.client.list.max.clients";
@@ -63,6 +66,7 @@ public record CollectorConfig(
         interval,
         forkInterval,
         timeout,
+        settings.get(REDIS_TLS_CA).map(java.nio.file.Path::of).orElse(null),
         // CONFIG changes rarely; once a minute keeps it fresh at no cost.
         settings.getDuration(CONFIG_REFRESH, Duration.ofSeconds(60)),
         settings.getInt(TOP_CLIENTS, 5),

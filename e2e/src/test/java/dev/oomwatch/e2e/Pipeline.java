@@ -40,7 +40,12 @@ final class Pipeline implements AutoCloseable {
 
   /** With these settings over the defaults below, for the streams-app and every collector. */
   Pipeline(final Path dir, final Map<String, String> overrides) throws InterruptedException {
-    kafka = TestBackends.kafka(dir.resolve("kafka"));
+    this(dir, overrides, TestBackends.kafka(dir.resolve("kafka")));
+  }
+
+  /** On the given Kafka (a cluster for the fault tests). */
+  Pipeline(final Path dir, final Map<String, String> overrides, final KafkaBackend kafka) throws InterruptedException {
+    this.kafka = kafka;
     final Map<String, String> values = new HashMap<>();
     values.put("kafka.bootstrap.servers", kafka.bootstrapServers());
     values.put("topic.partitions", "1");

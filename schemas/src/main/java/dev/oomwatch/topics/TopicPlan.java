@@ -42,6 +42,26 @@ public final class TopicPlan {
     return specs;
   }
 
+  /**
+   * The specs for a cluster of {@code brokers}: a topic whose replication was left to the cluster
+   * (-1) gets three replicas and {@code min.insync.replicas} 2 from three brokers on (a broker may
+   * die without a write being refused or lost), else one replica per broker; a replication set
+   * explicitly stays as set.
+   */
+  public static List<TopicSpec> forCluster(final List<TopicSpec> specs, final int brokers) {
+    final List<TopicSpec> out = new ArrayList<>();
+    for (final TopicSpec s : specs) {
+      if (s.replicationFactor() != -1 || brokers < 1) {
+        out.add(s);
+        continue;
+      }
+      final Map<String, String> configs = new LinkedHashMap<>(s.configs());
+      configs.putIfAbsent("min.insync.replicas", brokers >= 3 ? "2" : "1");
+      out.add(new TopicSpec(s.topic(), s.name(), s.partitions(), (short) Math.min(3, brokers), configs));
+    }
+    return out;
+  }
+
   /** Differences between an existing topic and its spec, as sentences for a warning. */
   public static List<String> drift(final TopicSpec spec, final int actualPartitions, final Map<String, String> actualConfigs) {
     final List<String> differences = new ArrayList<>();

@@ -31,6 +31,18 @@ public final class TopicProvisioner {
 
   /** Returns the warnings it logged, one per drifted topic. */
   public static List<String> ensure(final Admin admin, final Collection<TopicSpec> specs) {
+    try {
+      final int brokers = admin.describeCluster().nodes().get(TIMEOUT_S, TimeUnit.SECONDS).size();
+      return ensureOn(admin, TopicPlan.forCluster(List.copyOf(specs), brokers));
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot provision topics: " + rootMessage(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while provisioning topics", e);
+    }
+  }
+
+  private static List<String> ensureOn(final Admin admin, final Collection<TopicSpec> specs) {
     final List<String> warnings = new ArrayList<>();
     try {
       final Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);

@@ -41,11 +41,23 @@ public final class StreamsApp implements AutoCloseable {
   }
 
   public static StreamsApp start(final StreamsAppConfig config) {
+    final int brokers;
     try (Admin admin = Admin.create(config.kafka().clientProperties(Map.of()))) {
       TopicProvisioner.ensure(admin, TopicPlan.from(config.settings()));
+      brokers = admin.describeCluster().nodes().get(30, java.util.concurrent.TimeUnit.SECONDS).size();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot reach the Kafka cluster: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting", e);
     }
     final QueryServer http = openHttp(config);
     final Properties props = config.streamsProperties();
+    if (config.replicationFactor() == -1) {
+      // changelogs and repartition topics as the oomwatch topics: three replicas, two in sync, from three brokers on
+      props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, Math.min(3, Math.max(1, brokers)));
+      props.put(StreamsConfig.topicPrefix("min.insync.replicas"), brokers >= 3 ? "2" : "1");
+    }
     if (http != null) {
       props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.advertised().host() + ":" + http.advertised().port());
     }

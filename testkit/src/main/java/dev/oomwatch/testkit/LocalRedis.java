@@ -85,7 +85,14 @@ public final class LocalRedis implements AutoCloseable {
     final long deadline = System.currentTimeMillis() + 15_000;
     while (System.currentTimeMillis() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("redis-server exited at start; see " + dir.resolve("redis.log"));
+        String log;
+        try {
+          final List<String> lines = Files.readAllLines(dir.resolve("redis.log"));
+          log = String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+          log = "(no log)";
+        }
+        throw new IllegalStateException("redis-server exited at start; " + dir.resolve("redis.log") + " ends:\n" + log);
       }
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
