@@ -113,6 +113,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "An existing broker (default: an in-process one).")
   String bootstrap;
 
+  @Option(names = "--no-recovery", negatable = true, defaultValue = "true",
+      description = "Measure the state the streams-app holds and how long a task takes to restore it after its "
+          + "state folder is lost (default: on).")
+  boolean recovery;
+
   /** The live load is sent in this many slices a second, each host at its own phase. */
   private static final int SLICES = 20;
 
@@ -184,6 +189,10 @@ public final class BenchCommand implements Callable<Integer> {
           + "input (%.2f of the pass-through), the ceiling of any that reads its records%n",
           decode.rate(), Drain.rates(decodes), decode.cores(), decode.rate() / pass.rate());
 
+      if (recovery) {
+        recovery(data, seconds);
+      }
+
       double p50 = Double.NaN;
       double p99 = Double.NaN;
       // Live after the drains, on a warm JVM, as a long-running streams-app is: run first, on a cold
@@ -240,6 +249,56 @@ public final class BenchCommand implements Callable<Integer> {
   private Round round(final Backlog b, final String name) throws Exception {
     return new Round(drain(b, passThrough(b.prefix()), name + "pass"), drain(b, null, name + "detect"),
         drain(b, DecodeOnly.topology(b.prefix()), name + "decode"));
+  }
+
+  /**
+   * The real topology over the backlog, then its state measured (folder and changelogs, per
+   * instance-hour of samples), the folder deleted, and the restore from the changelogs timed per task.
+   */
+  private void recovery(final Backlog b, final int seconds) throws Exception {
+    final String appId = "bench-" + run + "-recovery";
+    final StreamsAppConfig config = config(b.servers(), b.dir(), b.prefix(), appId);
+    final Properties props = config.streamsProperties();
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    final Path state = Path.of(config.stateDir(), appId);
+    try (KafkaStreams streams = new KafkaStreams(
+        OomwatchTopology.build(config.kafka(), config.detection(), config.history()), props)) {
+      streams.start();
+      awaitRunning(streams);
+      final Lag lag = new Lag(b.admin(), b.inputs());
+      while (lag.of(appId) > 0) {
+        Thread.sleep(100);
+      }
+      streams.close();
+    }
+    final long folder = Recovery.bytesUnder(state);
+    final long changelogs = Recovery.changelogBytes(b.admin(), appId);
+    final double instanceHours = (double) hosts * instances * seconds / 3600.0;
+    System.out.printf("state: %d s of %,d instances (%.1f instance-hours): state folder %,d MB, changelogs %,d MB; "
+            + "per instance-hour %,.0f KB on disk, %,.0f KB in changelogs%n", seconds, hosts * instances, instanceHours,
+        folder >> 20, changelogs >> 20, folder / 1024.0 / instanceHours, changelogs / 1024.0 / instanceHours);
+    deleteTree(state); // the folder is lost: the next start restores everything from the changelogs
+    final Recovery restore = new Recovery();
+    final long t0 = System.nanoTime();
+    try (KafkaStreams streams = new KafkaStreams(
+        OomwatchTopology.build(config.kafka(), config.detection(), config.history()), props)) {
+      streams.setGlobalStateRestoreListener(restore);
+      streams.start();
+      final long deadline = System.currentTimeMillis() + 600_000;
+      while (!(restore.done() && streams.state() == KafkaStreams.State.RUNNING) && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      final double totalMs = (System.nanoTime() - t0) / 1e6;
+      System.out.printf("restore after the state folder is lost: %d tasks, %,d records, slowest task %.0f ms, "
+              + "median task %.0f ms, all RUNNING after %.0f ms (%,.0f MB/s of changelog)%n", restore.tasks(),
+          restore.recordsRestored(), restore.slowestTaskMs(), restore.medianTaskMs(), totalMs,
+          changelogs / 1048576.0 / (totalMs / 1000));
+      streams.close();
+      streams.cleanUp();
+    }
+    final List<String> internal = b.admin().listTopics().names().get().stream()
+        .filter(t -> t.startsWith(appId + "-")).toList();
+    b.admin().deleteTopics(internal).all().get();
   }
 
   /** Runs one topology over the backlog from the start; timed from RUNNING until nothing is left to read. */

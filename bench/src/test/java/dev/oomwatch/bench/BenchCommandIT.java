@@ -39,7 +39,8 @@ class BenchCommandIT {
     final String text = out.toString(StandardCharsets.UTF_8);
     System.out.println(text);
     assertThat(exit).isZero();
-    assertThat(text).contains("backlog: 8 s of load", "pass-through:", "streams-app:", "live:", "alert latency");
+    assertThat(text).contains("backlog: 8 s of load", "pass-through:", "streams-app:", "live:", "alert latency",
+        "state: 8 s of 40 instances", "restore after the state folder is lost: 2 tasks");
     final String[] lines = text.strip().split("\n");
     final Matcher last = LAST.matcher(lines[lines.length - 1]);
     assertThat(last.matches()).as(lines[lines.length - 1]).isTrue();

@@ -55,6 +55,11 @@ final class ClusterQueries {
       final String pathAndQuery, final boolean localOnly) {
     final HostInfo owner = localOnly ? self : ownerOf(host);
     if (owner.equals(self)) {
+      requireRunning();
+      final KeyQueryMetadata metadata = streams.queryMetadataForKey(HistoryStores.TIMELINE, host, KEYS);
+      if (metadata != null && metadata.partition() >= 0) {
+        local.requireWhole(HistoryStores.TIMELINE, java.util.List.of(metadata.partition()));
+      }
       return new Answer(json.valueToTree(local.timeline(host, instance, fromMs, toMs)), self);
     }
     return new Answer(remote.get(owner, pathAndQuery), owner);
@@ -73,22 +78,35 @@ final class ClusterQueries {
 
   private Answer everywhere(final String store, final String pathAndQuery, final boolean localOnly,
       final Supplier<Object> localAnswer) {
-    if (localOnly) {
-      return new Answer(json.valueToTree(localAnswer.get()), self);
-    }
     requireRunning();
     final Collection<StreamsMetadata> owners = streams.streamsMetadataForStore(store);
+    if (localOnly) {
+      owners.stream().filter(o -> o.hostInfo().equals(self)).findFirst()
+          .ifPresent(o -> local.requireWhole(store, partitions(o)));
+      return new Answer(json.valueToTree(localAnswer.get()), self);
+    }
     if (owners.isEmpty()) {
       throw new NotReady("no instance owns store " + store + " yet");
     }
     final ArrayNode merged = json.createArrayNode();
     for (final StreamsMetadata owner : owners) {
-      final JsonNode part = owner.hostInfo().equals(self)
-          ? json.valueToTree(localAnswer.get())
-          : remote.get(owner.hostInfo(), pathAndQuery);
+      final JsonNode part;
+      if (owner.hostInfo().equals(self)) {
+        local.requireWhole(store, partitions(owner));
+        part = json.valueToTree(localAnswer.get());
+      } else {
+        part = remote.get(owner.hostInfo(), pathAndQuery);
+      }
       part.forEach(merged::add);
     }
     return new Answer(merged, self);
+  }
+
+  /** The input partitions an instance holds as active: its tasks, one per partition. */
+  private static java.util.Set<Integer> partitions(final StreamsMetadata owner) {
+    final java.util.Set<Integer> out = new java.util.TreeSet<>();
+    owner.topicPartitions().forEach(tp -> out.add(tp.partition()));
+    return out;
   }
 
   private void requireRunning() {

@@ -153,6 +153,29 @@ final class LocalQueries {
     return streams.store(StoreQueryParameters.fromNameAndType(name, type));
   }
 
+  /**
+   * Every partition of {@code name} this instance holds as active is open for queries. A task that
+   * just moved here is RUNNING in a RUNNING app while it still restores, and a query over all
+   * partitions silently leaves its hosts out: that answer would look whole and be wrong.
+   */
+  void requireWhole(final String name, final java.util.Collection<Integer> partitions) {
+    final boolean keyValue = OomwatchTopology.INSTANCES.equals(name) || HistoryStores.ALERT_BOARD.equals(name);
+    for (final int partition : partitions) {
+      try {
+        // a read, not just a handle: the handle is resolved to the partition's store only when used
+        if (keyValue) {
+          streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, Object>keyValueStore())
+              .withPartition(partition)).approximateNumEntries();
+        } else {
+          streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, Object>windowStore())
+              .withPartition(partition)).fetch("", 0L);
+        }
+      } catch (InvalidStateStoreException e) {
+        throw new NotReady("partition " + partition + " of store " + name + " is not queryable yet (restoring or moving)");
+      }
+    }
+  }
+
   /** A store can close or migrate in the middle of an answer; that answer is not whole. */
   private static <T> T guarded(final Supplier<T> query) {
     try {
