@@ -116,7 +116,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         Integer.parseInt(a.get("--port")), Integer.parseInt(a.get("--controller-port")), a.get("--voters"),
         Integer.parseInt(a.get("--cluster-size")), a.get("--cluster-id"), Path.of(a.get("--data"))));
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "kafka-node-shutdown"));
-    new java.util.concurrent.CountDownLatch(1).await();
+    // a node outlives no launcher: one killed outright (SIGKILL) cannot stop its nodes itself
+    final long parent = Long.parseLong(a.getOrDefault("--parent-pid", "-1"));
+    while (parent < 0 || ProcessHandle.of(parent).map(ProcessHandle::isAlive).orElse(false)) {
+      Thread.sleep(1_000);
+    }
+    LOG.info("the process that started Kafka node {} is gone; stopping", a.get("--node-id"));
+    System.exit(0);
   }
 
   public String bootstrapServers() {

@@ -94,7 +94,7 @@ public final class KafkaCluster implements AutoCloseable {
         "--node-id", String.valueOf(s.nodeId()), "--port", String.valueOf(s.port()),
         "--controller-port", String.valueOf(s.controllerPort()), "--voters", s.voters(),
         "--cluster-size", String.valueOf(s.clusterSize()), "--cluster-id", s.clusterId(),
-        "--data", s.dataDir().toString()));
+        "--data", s.dataDir().toString(), "--parent-pid", String.valueOf(ProcessHandle.current().pid())));
     try {
       Files.createDirectories(s.dataDir());
       processes[id - 1] = new ProcessBuilder(command).redirectErrorStream(true)

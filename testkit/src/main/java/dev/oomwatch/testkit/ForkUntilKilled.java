@@ -6,7 +6,7 @@ import java.time.Duration;
  * The real failure, driven: a redis-server in a memory cgroup filled to three quarters of the
  * limit, then BGSAVE under writes again and again until the kernel's OOM killer takes it (each fork
  * copies pages the cgroup cannot hold). Where the kernel reclaims enough page cache to let the forks
- * live, it fills further every 10 s (up to 88% of the limit by used_memory). Returns when the server
+ * live, it fills further every 5 s (up to 88% of the limit by used_memory). Returns when the server
  * is dead or the time is up.
  */
 public final class ForkUntilKilled {
@@ -19,7 +19,7 @@ public final class ForkUntilKilled {
       load.startOverwriting(keys, 1_000);
       final long deadline = System.currentTimeMillis() + atMost.toMillis();
       int percent = 72;
-      long nextRaise = System.currentTimeMillis() + 10_000;
+      long nextRaise = System.currentTimeMillis() + 5_000;
       while (redis.isAlive() && System.currentTimeMillis() < deadline) {
         try {
           load.bgsave();
@@ -35,7 +35,7 @@ public final class ForkUntilKilled {
           } catch (RuntimeException e) {
             break; // killed while being filled
           }
-          nextRaise = System.currentTimeMillis() + 10_000;
+          nextRaise = System.currentTimeMillis() + 5_000;
         }
       }
     }
