@@ -170,6 +170,10 @@ public final class Collector implements AutoCloseable {
         discovered.put(key, new Discovered(sampler, server.instance(), now));
         samplers.add(sampler);
         metrics.redisDiscovered.incrementAndGet();
+        if (!config.bufferSetExplicitly()) {
+          // ten minutes of every instance's samples, however many discovery finds
+          publisher.ensureCapacity(CollectorConfig.bufferFor(samplers.size(), config.interval()));
+        }
         LOG.info("discovered Redis {} (host pid {}{}); sampling it", target, server.hostPid(),
             server.podKey() == null ? "" : ", pod " + server.podKey());
       }

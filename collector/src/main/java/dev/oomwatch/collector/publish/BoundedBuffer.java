@@ -16,7 +16,7 @@ import java.util.List;
 public final class BoundedBuffer<T> {
   private record Entry<T>(T item, boolean keep, long arrivedNanos) {}
 
-  private final int capacity;
+  private int capacity;
   private final java.util.function.ToLongFunction<T> weigher;
   private final Deque<Entry<T>> waiting = new ArrayDeque<>();
   private final List<Entry<T>> inFlight = new ArrayList<>();
@@ -120,6 +120,11 @@ public final class BoundedBuffer<T> {
       }
     }
     inFlight.clear();
+  }
+
+  /** Grows the room (never shrinks it): more instances to sample, more to hold through an outage. */
+  public synchronized void ensureCapacity(final int records) {
+    capacity = Math.max(capacity, records);
   }
 
   public synchronized int size() {

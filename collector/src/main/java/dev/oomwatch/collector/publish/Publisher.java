@@ -110,6 +110,11 @@ public final class Publisher implements AutoCloseable {
     metrics.buffered.set(buffer.size());
   }
 
+  /** Grows the buffer to hold at least {@code records}. */
+  public void ensureCapacity(final int records) {
+    buffer.ensureCapacity(records);
+  }
+
   /** The records waiting to be sent (and the batch in flight). */
   public int bufferedRecords() {
     return buffer.size();

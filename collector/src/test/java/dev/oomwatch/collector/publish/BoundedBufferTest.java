@@ -81,4 +81,19 @@ class BoundedBufferTest {
     buffer.gather(0, 60_000, 2, () -> false);
     assertThat(buffer.take(10, 0)).as("a full batch goes").containsExactly("a", "b");
   }
+
+  @Test
+  void itHoldsTenMinutesOfEveryInstanceAndATenthMoreAndGrowsWithDiscoveredInstances() {
+    assertThat(dev.oomwatch.collector.CollectorConfig.bufferFor(4, java.time.Duration.ofSeconds(1))).isEqualTo(3_300);
+    assertThat(dev.oomwatch.collector.CollectorConfig.bufferFor(0, java.time.Duration.ofSeconds(1))).isEqualTo(1_000);
+    final BoundedBuffer<String> buffer = new BoundedBuffer<>(2, s -> s.length());
+    buffer.offer("aa", false);
+    buffer.offer("bbb", false);
+    assertThat(buffer.offer("c", false)).as("full: the oldest goes").isEqualTo(1);
+    buffer.ensureCapacity(3);
+    assertThat(buffer.offer("dd", false)).as("room for a third now").isZero();
+    buffer.ensureCapacity(1);
+    assertThat(buffer.size()).isEqualTo(3);
+    assertThat(buffer.bytes()).isEqualTo(3 + 1 + 2);
+  }
 }
