@@ -29,6 +29,8 @@ start_broker() {
   "$ROOT/bin/oomwatch" local --port "$KPORT" --data "$WORK/data" --set http.port=0 --set redis.discover=false \
     --set kernel.enabled=false --set metrics.enabled=false --no-archive >/dev/null 2>>"$WORK/broker.log" &
   broker=$!; pids+=($broker)
+  until (echo > "/dev/tcp/127.0.0.1/$KPORT") 2>/dev/null; do sleep 0.2; done
+  listening_at=$(date +%s.%N)
   for _ in $(seq 1 180); do
     now=$(grep -c "oomwatch is running" "$WORK/broker.log" 2>/dev/null || true)
     (( ${now:-0} > ${before:-0} )) && return 0
@@ -47,6 +49,7 @@ rss() { awk '/VmRSS/{print $2}' "/proc/$collector/status"; }
 rss_before=$(rss)
 
 kill "$broker"; wait "$broker" 2>/dev/null || true
+stopped_at=$(date +%s.%N)
 echo "broker stopped for ${OUTAGE}s"
 t0=$(date +%s); max_records=0; max_bytes=0; max_rss=0
 while (( $(date +%s) - t0 < OUTAGE )); do
@@ -74,7 +77,8 @@ host_on_topic=$("$ROOT/bin/oomwatch" tail host-samples --bootstrap "127.0.0.1:$K
 said=$(grep -c "publish buffer is full" "$WORK/collector.log" || true)
 lost=$(( taken_redis + taken_host - on_topic - host_on_topic - dropped ))
 
-echo "outage ${OUTAGE}s, $N instances at 1 Hz: buffer max $max_records records, $((max_bytes / 1024)) KB; collector RSS $((rss_before / 1024)) MB before, max $((max_rss / 1024)) MB during"
+away=$(echo "$listening_at - $stopped_at" | bc)
+echo "outage ${OUTAGE}s (the broker listened again after ${away}s), $N instances at 1 Hz: buffer max $max_records records, $((max_bytes / 1024)) KB; collector RSS $((rss_before / 1024)) MB before, max $((max_rss / 1024)) MB during"
 echo "after the broker came back: the buffer drained in ${drain}s"
 echo "samples taken: $taken_redis Redis + $taken_host host; on the topics: $on_topic + $host_on_topic; dropped (buffer full): $dropped; lost: $lost; Redis samples duplicated: $dups, out of order: $disorder"
 echo "'publish buffer is full' said $said time(s) in the collector's log"
