@@ -191,8 +191,7 @@ public final class AlertmanagerBridge implements AutoCloseable {
       final String json = AlertmanagerPayload.toJson(alerts, System.currentTimeMillis(),
           config.endsAtAhead().toMillis(), config.pageUrl()).toString();
       final AlertmanagerClient.Outcome outcome = client.post(json);
-      outcome.failed().forEach(f -> failures.computeIfAbsent(f.substring(0, Math.max(0, f.indexOf(' ')))
-          .replaceAll(":$", ""), k -> new LongAdder()).increment());
+      outcome.failedAlertmanagers().forEach(who -> failures.computeIfAbsent(who, k -> new LongAdder()).increment());
       if (outcome.delivered() || outcome.refused()) {
         if (outcome.refused()) {
           rejected.add(alerts.size());

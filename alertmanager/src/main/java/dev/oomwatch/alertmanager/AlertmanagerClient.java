@@ -29,8 +29,11 @@ import javax.net.ssl.X509TrustManager;
  * reached or failed (5xx, I/O: worth another try). Credentials never leave the request headers.
  */
 final class AlertmanagerClient {
-  /** What one post came to, per Alertmanager. */
-  record Outcome(int accepted, List<String> rejected, List<String> failed) {
+  /**
+   * What one post came to, per Alertmanager: how many accepted, what the others answered, and the
+   * addresses of those worth another try.
+   */
+  record Outcome(int accepted, List<String> rejected, List<String> failed, List<String> failedAlertmanagers) {
     boolean delivered() {
       return accepted > 0;
     }
@@ -59,6 +62,7 @@ final class AlertmanagerClient {
     int accepted = 0;
     final List<String> rejected = new ArrayList<>();
     final List<String> failed = new ArrayList<>();
+    final List<String> failedAlertmanagers = new ArrayList<>();
     for (final URI base : config.urls()) {
       final String who = AlertmanagerConfig.printable(base);
       final HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("api/v2/alerts"))
@@ -77,16 +81,19 @@ final class AlertmanagerClient {
           rejected.add(who + " answered " + code + ": " + abbreviate(response.body()));
         } else {
           failed.add(who + " answered " + code + ": " + abbreviate(response.body()));
+          failedAlertmanagers.add(who);
         }
       } catch (IOException e) {
         failed.add(who + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        failedAlertmanagers.add(who);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         failed.add(who + ": interrupted");
+        failedAlertmanagers.add(who);
         break;
       }
     }
-    return new Outcome(accepted, rejected, failed);
+    return new Outcome(accepted, rejected, failed, failedAlertmanagers);
   }
 
   /**

@@ -1,13 +1,10 @@
 package dev.oomwatch.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,9 +14,12 @@ import java.util.List;
  * everything to a receiver that sends nothing: the test reads what it holds from its API.
  */
 public final class AlertmanagerServer extends ServerBinary {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private HttpClient http = HttpClient.newHttpClient();
   private String authorization;
+
+  /** Every alert to a receiver that sends nothing: the test reads what Alertmanager holds from its API. */
+  private static final String ROUTE_TO_NOWHERE =
+      "route:\n  receiver: 'nowhere'\n  group_wait: 1s\nreceivers:\n  - name: 'nowhere'\n";
 
   private boolean secured;
 
@@ -49,8 +49,7 @@ public final class AlertmanagerServer extends ServerBinary {
     server.authorization = "Basic " + java.util.Base64.getEncoder()
         .encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     server.http = HttpClient.newBuilder().sslContext(trusting(dir.resolve("server.crt"))).build();
-    Files.writeString(dir.resolve("alertmanager.yml"), "route:\n  receiver: 'nowhere'\n  group_wait: 1s\n"
-        + "receivers:\n  - name: 'nowhere'\n");
+    server.write("alertmanager.yml", ROUTE_TO_NOWHERE);
     server.start();
     return server;
   }
@@ -104,13 +103,7 @@ public final class AlertmanagerServer extends ServerBinary {
 
   public static AlertmanagerServer start(final Path dir) {
     final AlertmanagerServer server = new AlertmanagerServer(dir);
-    try {
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve("alertmanager.yml"), "route:\n  receiver: 'nowhere'\n  group_wait: 1s\n"
-          + "receivers:\n  - name: 'nowhere'\n");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    server.write("alertmanager.yml", ROUTE_TO_NOWHERE);
     server.start();
     return server;
   }
@@ -127,21 +120,10 @@ public final class AlertmanagerServer extends ServerBinary {
 
   /** {@code GET /api/v2/alerts}: the alerts it holds that have not ended. */
   public JsonNode alerts() {
-    try {
-      final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url() + "/api/v2/alerts")).GET();
-      if (authorization != null) {
-        request.header("Authorization", authorization);
-      }
-      final HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        throw new IllegalStateException("GET /api/v2/alerts answered " + response.statusCode() + ": " + response.body());
-      }
-      return JSON.readTree(response.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url() + "/api/v2/alerts")).GET();
+    if (authorization != null) {
+      request.header("Authorization", authorization);
     }
+    return getJson(http, request.build());
   }
 }

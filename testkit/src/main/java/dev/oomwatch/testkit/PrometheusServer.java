@@ -1,22 +1,16 @@
 package dev.oomwatch.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /** Debian's real {@code prometheus}, scraping the given targets every second. */
 public final class PrometheusServer extends ServerBinary {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
 
   private PrometheusServer(final Path dir) {
@@ -39,12 +33,7 @@ public final class PrometheusServer extends ServerBinary {
       config.append(i == 0 ? "" : ", ").append('\'').append(targets.get(i)).append('\'');
     }
     config.append("]\n");
-    try {
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve("prometheus.yml"), config);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    server.write("prometheus.yml", config);
     server.start();
     return server;
   }
@@ -57,19 +46,11 @@ public final class PrometheusServer extends ServerBinary {
 
   /** An instant PromQL query: its result array (status error throws, with Prometheus's message). */
   public JsonNode query(final String promql) {
-    try {
-      final HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url() + "/api/v1/query?query="
-          + URLEncoder.encode(promql, StandardCharsets.UTF_8))).GET().build(), HttpResponse.BodyHandlers.ofString());
-      final JsonNode body = JSON.readTree(response.body());
-      if (!"success".equals(body.path("status").asText())) {
-        throw new IllegalArgumentException("PromQL " + promql + ": " + response.body());
-      }
-      return body.path("data").path("result");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    final JsonNode body = getJson(http, HttpRequest.newBuilder(URI.create(url() + "/api/v1/query?query="
+        + URLEncoder.encode(promql, StandardCharsets.UTF_8))).GET().build());
+    if (!"success".equals(body.path("status").asText())) {
+      throw new IllegalArgumentException("PromQL " + promql + ": " + body);
     }
+    return body.path("data").path("result");
   }
 }

@@ -46,6 +46,37 @@ abstract class ServerBinary implements AutoCloseable {
 
   abstract List<String> arguments();
 
+  /** Writes one of the server's files in its folder. */
+  void write(final String file, final CharSequence text) {
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve(file), text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A GET of its API, its body as JSON; anything but a 200 throws with the body. */
+  static com.fasterxml.jackson.databind.JsonNode getJson(final java.net.http.HttpClient http,
+      final java.net.http.HttpRequest request) {
+    try {
+      final java.net.http.HttpResponse<String> response =
+          http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("GET " + request.uri().getPath() + " answered " + response.statusCode() + ": "
+            + response.body());
+      }
+      return JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   public String url() {
     return "http://127.0.0.1:" + port;
   }
