@@ -73,6 +73,11 @@ class PodOomKillEndToEndIT {
           public String uri() {
             return b.uri();
           }
+
+          @Override
+          public long oomKills() {
+            return b.oomKills();
+          }
         }, b.limit, serverPid, false);
         pipeline.alerts.await(list -> list.stream().anyMatch(x -> "pod-b".equals(x.getInstance())
             && x.getType() == AlertType.KERNEL_OOM_KILL), Duration.ofSeconds(30));

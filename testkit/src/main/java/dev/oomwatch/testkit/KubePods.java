@@ -87,6 +87,10 @@ public final class KubePods implements AutoCloseable {
       return MemoryCgroup.statValue(containerCgroup.resolve("memory.stat"), "rss");
     }
 
+    public long oomKills() {
+      return MemoryCgroup.statValue(containerCgroup.resolve("memory.oom_control"), "oom_kill");
+    }
+
     /** Stops its redis-server (SIGKILL), as a deleted pod's would be. */
     public void stop() {
       final long pid = hostPid();

@@ -66,29 +66,12 @@ public final class MemoryCgroup implements AutoCloseable {
 
   /** Anonymous memory charged to the cgroup (memory.stat rss): the data, not the page cache of its files. */
   public long anon() {
-    try {
-      for (final String line : Files.readAllLines(dir.resolve("memory.stat"))) {
-        if (line.startsWith("rss ")) {
-          return Long.parseLong(line.substring(4).trim());
-        }
-      }
-      return 0;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return statValue(dir.resolve("memory.stat"), "rss");
   }
 
+  /** The kernel's count of OOM kills in this cgroup (memory.oom_control oom_kill). */
   public long oomKills() {
-    try {
-      for (final String line : Files.readAllLines(dir.resolve("memory.oom_control"))) {
-        if (line.startsWith("oom_kill ")) {
-          return Long.parseLong(line.substring(9).trim());
-        }
-      }
-      return 0;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return statValue(dir.resolve("memory.oom_control"), "oom_kill");
   }
 
   private long readLong(final String file) {
@@ -116,7 +99,7 @@ public final class MemoryCgroup implements AutoCloseable {
     }
   }
 
-  /** One counter of a memory.stat file; 0 when absent. */
+  /** One counter of a memory.stat or memory.oom_control file ("key value" lines); 0 when absent. */
   static long statValue(final Path memoryStat, final String key) {
     try {
       for (final String line : Files.readAllLines(memoryStat)) {
