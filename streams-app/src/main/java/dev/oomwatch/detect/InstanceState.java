@@ -18,6 +18,8 @@ public final class InstanceState {
   /** Physical memory of the latest reachable snapshot taken while nothing was forked: the next fork's baseline. */
   public Long lastQuietPhysical;
   public Long lastForkDurationMs;
+  /** When the latest fork ended (or the restart that ended it): the history keeps detail a while after. */
+  public Long lastForkEndMs;
   public Long lastForkPeak;
   public List<RestartRecord> restarts = new ArrayList<>();
   public KillRecord lastKill;
@@ -37,7 +39,7 @@ public final class InstanceState {
   public List<Object> transitions() {
     // whether the latest snapshot has the kernel's side: the API shows it, so its first arrival counts
     final boolean kernelSeen = latest() != null && latest().kernelTimestampMs() != null;
-    return Arrays.asList(forkStartMs, forkBaseline, lastForkDurationMs, new ArrayList<>(restarts), lastKill,
+    return Arrays.asList(forkStartMs, forkBaseline, lastForkDurationMs, lastForkEndMs, new ArrayList<>(restarts), lastKill,
         fragmentationHighSinceMs, oomErrorsRoseAtMs, lastOomErrors, new ArrayList<>(serverPids),
         new ArrayList<>(childPids), cgroupPath, kernelSeen);
   }

@@ -70,6 +70,9 @@ public final class InstanceTracker {
             && kill.timestampMs() >= before.timestampMs() - config.killCausesRestartWithin().toMillis();
         state.restarts.add(new RestartRecord(now.timestampMs(), byKill ? "OOM_KILL" : "UNKNOWN",
             before.runId(), now.runId(), now.uptimeSeconds()));
+        if (state.forkStartMs != null) {
+          state.lastForkEndMs = now.timestampMs();
+        }
         state.forkStartMs = null;
         state.forkBaseline = null;
       }
@@ -92,6 +95,7 @@ public final class InstanceTracker {
       }
     } else if (state.forkStartMs != null) {
       state.lastForkDurationMs = now.timestampMs() - state.forkStartMs;
+      state.lastForkEndMs = now.timestampMs();
       state.forkStartMs = null;
     }
   }

@@ -2,6 +2,9 @@ package dev.oomwatch.history;
 
 import dev.oomwatch.streams.JsonSerde;
 import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -12,16 +15,21 @@ import org.apache.kafka.streams.state.WindowStore;
  * The stores behind the history the API serves, all keyed so that one host's data lives on the
  * partition of that host (which is how interactive queries find its owner):
  * <ul>
- *   <li>{@value #TIMELINE}: every snapshot by "host|instance" and time;</li>
+ *   <li>{@value #TIMELINE}: every snapshot by "host|instance" and time, for {@link HistoryConfig#full()};</li>
+ *   <li>{@value #TIMELINE_DETAIL}: the snapshots around forks and kills ({@link DetailSpans}), for the retention;</li>
+ *   <li>{@value #TIMELINE_ROLLUP}: every snapshot rolled up into pages of buckets ({@link RollupPage}), for the retention;</li>
  *   <li>{@value #KILLS}: every kernel OOM kill by "host|instance" ("host|" when unattributed);</li>
  *   <li>{@value #ALERT_EVENTS}: every alert event by "host|instance" ("host|" for host alerts);</li>
  *   <li>{@value #ALERT_BOARD}: the latest event of each alert, firing or resolved, by alert key.</li>
  * </ul>
- * The first three are window stores whose retention is {@link HistoryConfig#retention()}, so old
- * data leaves by whole segments and costs nothing to expire.
+ * The window stores leave by whole segments, which costs nothing to expire; their changelogs are
+ * cut into segments of a twelfth of the retention (Kafka deletes only whole segments, and its default
+ * of a week would keep a day's changelog for a week), kept for the retention and one segment more.
  */
 public final class HistoryStores {
   public static final String TIMELINE = "timeline";
+  public static final String TIMELINE_DETAIL = "timeline-detail";
+  public static final String TIMELINE_ROLLUP = "timeline-rollup";
   public static final String KILLS = "kills";
   public static final String ALERT_EVENTS = "alert-events";
   public static final String ALERT_BOARD = "alert-board";
@@ -31,21 +39,37 @@ public final class HistoryStores {
   private HistoryStores() {}
 
   public static StoreBuilder<WindowStore<String, TimelinePoint>> timeline(final HistoryConfig config) {
-    return Stores.windowStoreBuilder(
-        Stores.persistentWindowStore(TIMELINE, config.retention(), INSTANT, false),
-        Serdes.String(), new TimelinePointSerde());
+    return window(TIMELINE, config.full(), false, new TimelinePointSerde());
+  }
+
+  public static StoreBuilder<WindowStore<String, TimelinePoint>> timelineDetail(final HistoryConfig config) {
+    return window(TIMELINE_DETAIL, config.retention(), false, new TimelinePointSerde());
+  }
+
+  public static StoreBuilder<WindowStore<String, RollupPage>> timelineRollup(final HistoryConfig config) {
+    return window(TIMELINE_ROLLUP, config.retention(), false, new RollupPageSerde());
   }
 
   public static StoreBuilder<WindowStore<String, KillView>> kills(final HistoryConfig config) {
-    return Stores.windowStoreBuilder(
-        Stores.persistentWindowStore(KILLS, config.retention(), INSTANT, true),
-        Serdes.String(), new JsonSerde<>(KillView.class));
+    return window(KILLS, config.retention(), true, new JsonSerde<>(KillView.class));
   }
 
   public static StoreBuilder<WindowStore<String, AlertView>> alertEvents(final HistoryConfig config) {
-    return Stores.windowStoreBuilder(
-        Stores.persistentWindowStore(ALERT_EVENTS, config.retention(), INSTANT, true),
-        Serdes.String(), new JsonSerde<>(AlertView.class));
+    return window(ALERT_EVENTS, config.retention(), true, new JsonSerde<>(AlertView.class));
+  }
+
+  private static <V> StoreBuilder<WindowStore<String, V>> window(final String name, final Duration retention,
+      final boolean duplicates, final Serde<V> serde) {
+    return Stores.windowStoreBuilder(Stores.persistentWindowStore(name, retention, INSTANT, duplicates),
+        Serdes.String(), serde).withLoggingEnabled(changelog(retention));
+  }
+
+  /** The changelog of a window store kept {@code retention}: segments to delete by, and no day more. */
+  static Map<String, String> changelog(final Duration retention) {
+    final long segment = Math.max(Duration.ofMinutes(1).toMillis(), retention.toMillis() / 12);
+    return Map.of(
+        TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(segment),
+        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis() + segment));
   }
 
   public static StoreBuilder<KeyValueStore<String, AlertView>> alertBoard() {

@@ -4,25 +4,19 @@ import dev.oomwatch.detect.InstanceState;
 import dev.oomwatch.history.AlertView;
 import dev.oomwatch.history.HistoryConfig;
 import dev.oomwatch.history.HistoryStores;
-import dev.oomwatch.history.KillView;
-import dev.oomwatch.history.TimelinePoint;
 import dev.oomwatch.streams.OomwatchTopology;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreType;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Answers from the stores of the partitions this instance owns. Anything short of a running app
@@ -71,38 +65,19 @@ final class LocalQueries {
   }
 
   Timeline timeline(final String host, final String instance, final long fromMs, final long toMs) {
-    return guarded(() -> {
-      final String key = HistoryStores.key(host, instance);
-      final List<KillView> kills = new ArrayList<>(fetch(killStore(), key, fromMs, toMs));
-      kills.addAll(fetch(killStore(), HistoryStores.key(host, null), fromMs, toMs));
-      final List<AlertView> alerts = new ArrayList<>(fetch(alertEventStore(), key, fromMs, toMs));
-      alerts.addAll(fetch(alertEventStore(), HistoryStores.key(host, null), fromMs, toMs));
-      alerts.sort(Comparator.comparingLong(AlertView::eventTimeMs));
-      return new Timeline(host, instance, fromMs, toMs, fetch(timelineStore(), key, fromMs, toMs), kills, alerts);
-    });
+    return guarded(() -> reader().timeline(host, instance, fromMs, toMs));
   }
 
   List<Incident> incidents(final long fromMs, final long toMs) {
-    return guarded(() -> {
-      final List<Incident> out = new ArrayList<>();
-      try (KeyValueIterator<Windowed<String>, KillView> it =
-               killStore().fetchAll(Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs))) {
-        while (it.hasNext()) {
-          final KillView kill = it.next().value;
-          final long from = kill.timestampMs() - history.incidentBefore().toMillis();
-          final long to = kill.timestampMs() + history.incidentAfter().toMillis();
-          final List<TimelinePoint> snapshots = kill.instance() == null ? List.of()
-              : fetch(timelineStore(), HistoryStores.key(kill.host(), kill.instance()), from, to);
-          final List<AlertView> alerts = new ArrayList<>();
-          if (kill.instance() != null) {
-            alerts.addAll(fetch(alertEventStore(), HistoryStores.key(kill.host(), kill.instance()), from, to));
-          }
-          alerts.addAll(fetch(alertEventStore(), HistoryStores.key(kill.host(), null), from, to));
-          alerts.sort(Comparator.comparingLong(AlertView::eventTimeMs));
-          out.add(new Incident(kill.host(), kill.instance(), kill.timestampMs(), kill, from, to, snapshots, alerts));
-        }
+    return guarded(() -> reader().incidents(fromMs, toMs));
+  }
+
+  private HistoryReader reader() {
+    return new HistoryReader(history, new HistoryReader.WindowStores() {
+      @Override
+      public <V> ReadOnlyWindowStore<String, V> get(final String name) {
+        return store(name, QueryableStoreTypes.<String, V>windowStore());
       }
-      return out;
     });
   }
 
@@ -120,29 +95,8 @@ final class LocalQueries {
     return out;
   }
 
-  private static <V> List<V> fetch(final ReadOnlyWindowStore<String, V> store, final String key, final long fromMs,
-      final long toMs) {
-    final List<V> out = new ArrayList<>();
-    try (WindowStoreIterator<V> it = store.fetch(key, Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs))) {
-      it.forEachRemaining(kv -> out.add(kv.value));
-    }
-    return out;
-  }
-
   private ReadOnlyKeyValueStore<String, AlertView> board() {
     return store(HistoryStores.ALERT_BOARD, QueryableStoreTypes.keyValueStore());
-  }
-
-  private ReadOnlyWindowStore<String, TimelinePoint> timelineStore() {
-    return store(HistoryStores.TIMELINE, QueryableStoreTypes.windowStore());
-  }
-
-  private ReadOnlyWindowStore<String, KillView> killStore() {
-    return store(HistoryStores.KILLS, QueryableStoreTypes.windowStore());
-  }
-
-  private ReadOnlyWindowStore<String, AlertView> alertEventStore() {
-    return store(HistoryStores.ALERT_EVENTS, QueryableStoreTypes.windowStore());
   }
 
   private <T> T store(final String name, final QueryableStoreType<T> type) {

@@ -121,6 +121,7 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
     }
     context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, this::resolveStale);
     context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, history::prune);
+    context.schedule(historyConfig.bucket(), PunctuationType.STREAM_TIME, history::flushPages);
     context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now ->
         metrics.flushed(hosts.flushDue(now) + instances.flushDue(now)));
   }
@@ -246,12 +247,13 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
 
   private void judge(final InstanceState state, final InstanceSnapshot snapshot, final Set<AlertType> types,
       final long recordTs, final boolean fromRedis) {
+    final boolean wasForking = state.forkStartMs != null;
     InstanceTracker.observe(state, snapshot, config);
     metrics.snapshot(instanceKey(snapshot.host(), snapshot.instance()), snapshot, context.currentSystemTimeMs());
     // A Redis sample's snapshot already carries the kernel view of its time: the timeline takes
     // those, plus the kernel's own looks while a fork runs (its 200 ms detail), not every host sample.
     if (fromRedis || snapshot.forking()) {
-      history.snapshot(snapshot);
+      history.snapshot(snapshot, state, !wasForking && state.forkStartMs != null);
     }
     final List<Finding> findings = new ArrayList<>();
     for (final Detector detector : detectors) {

@@ -22,7 +22,7 @@ import org.apache.kafka.streams.state.Stores;
  * The one topology, built by one method that production and tests both call. Every input is keyed
  * by host, so a host's Redis samples, kernel samples and kernel events meet on one partition and
  * one {@link DetectProcessor} with its stores (changelogged, so a crash restores them): three for
- * detection, four for the history the HTTP API serves ({@link HistoryStores}).
+ * detection, six for the history the HTTP API serves ({@link HistoryStores}).
  */
 public final class OomwatchTopology {
   public static final String HOST_WINDOWS = "host-windows";
@@ -63,6 +63,8 @@ public final class OomwatchTopology {
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIVE_ALERTS),
         org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(LiveAlert.class)), DETECT);
     topology.addStateStore(HistoryStores.timeline(history), DETECT);
+    topology.addStateStore(HistoryStores.timelineDetail(history), DETECT);
+    topology.addStateStore(HistoryStores.timelineRollup(history), DETECT);
     topology.addStateStore(HistoryStores.kills(history), DETECT);
     topology.addStateStore(HistoryStores.alertEvents(history), DETECT);
     topology.addStateStore(HistoryStores.alertBoard(), DETECT);
