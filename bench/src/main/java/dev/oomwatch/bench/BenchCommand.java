@@ -7,6 +7,7 @@ import dev.oomwatch.config.Settings;
 import dev.oomwatch.schema.Alert;
 import dev.oomwatch.schema.AlertStatus;
 import dev.oomwatch.schema.AlertType;
+import dev.oomwatch.history.HistoryStores;
 import dev.oomwatch.streams.OomwatchTopology;
 import dev.oomwatch.streams.StreamsAppConfig;
 import dev.oomwatch.topics.Topic;
@@ -118,6 +119,21 @@ public final class BenchCommand implements Callable<Integer> {
           + "state folder is lost (default: on).")
   boolean recovery;
 
+  @Option(names = "--state-duration", defaultValue = "25m",
+      description = "Simulated time in the backlog the state and restore are measured on: longer than history.full "
+          + "(15 min), so the full-resolution store has reached the size it keeps. Default: ${DEFAULT-VALUE}.")
+  String stateDurationText;
+
+  @Option(names = "--no-baseline", negatable = true, defaultValue = "true",
+      description = "Also drain, measure and restore the topology with every snapshot at full resolution for the "
+          + "retention (history.full = history.retention), on the same data, for comparison (default: on).")
+  boolean baseline;
+
+  /** The setting that keeps every snapshot at full resolution for the whole retention. */
+  private Map<String, String> fullResolution() {
+    return Map.of("history.full", extra.getOrDefault("history.retention", "24h"));
+  }
+
   /** The live load is sent in this many slices a second, each host at its own phase. */
   private static final int SLICES = 20;
 
@@ -141,23 +157,10 @@ public final class BenchCommand implements Callable<Integer> {
           hosts, instances, partitions, broker == null ? servers : "in-process", Runtime.getRuntime().availableProcessors(),
           Runtime.version());
 
-      final String backlog = "bench-" + run + "-backlog.";
-      provision(admin, servers, backlog, true);
-      final long t0 = System.currentTimeMillis() - seconds * 1000L;
-      final LoadModel fleet = new LoadModel(hosts, instances, forksPerHour, killsPerHour, 42);
-      long produced = 0;
-      try (KafkaProducer<String, byte[]> producer = producer(servers)) {
-        for (int s = 0; s < seconds; s++) {
-          produced += send(producer, backlog, fleet.second(t0 + s * 1000L).records());
-        }
-        producer.flush();
-      }
-      System.out.printf("backlog: %d s of load = %,d records%n", seconds, produced);
-      final List<TopicPartition> inputs = inputs(backlog);
       // Sustained means a warm JVM: on two cores the JIT compiling the broker, the clients, Kafka
       // Streams and the app took 0.8 of a core for the whole first minute (measured per thread),
       // so a cold drain measures the compiler. Both topologies are drained unmeasured until it settles.
-      final Backlog data = new Backlog(admin, servers, dir, backlog, inputs, produced);
+      final Backlog data = backlog(admin, servers, dir, "bench-" + run + "-backlog.", seconds);
       for (int round = 1; round <= warmupRounds; round++) {
         final Round warm = round(data, "warm" + round + "-");
         final double jit = Math.max(warm.pass().jitCores(), warm.real().jitCores());
@@ -172,11 +175,15 @@ public final class BenchCommand implements Callable<Integer> {
       final List<Drain> passes = new ArrayList<>();
       final List<Drain> reals = new ArrayList<>();
       final List<Drain> decodes = new ArrayList<>();
+      final List<Drain> fulls = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
         final Round measured = round(data, "r" + round + "-");
         passes.add(measured.pass());
         reals.add(measured.real());
         decodes.add(measured.decode());
+        if (baseline) {
+          fulls.add(drain(data, null, "r" + round + "-full", fullResolution()));
+        }
       }
       final Drain pass = Drain.median(passes);
       final Drain real = Drain.median(reals);
@@ -184,13 +191,31 @@ public final class BenchCommand implements Callable<Integer> {
           pass.rate(), Drain.rates(passes), pass.cores(), pass.jitCores(), pass.heapMb());
       System.out.printf("streams-app:  %,.0f rec/s (median of %s), %.2f cores (JIT %.2f), heap max %d MB%n",
           real.rate(), Drain.rates(reals), real.cores(), real.jitCores(), real.heapMb());
+      if (baseline) {
+        final Drain full = Drain.median(fulls);
+        System.out.printf("streams-app with history.full=%s (every snapshot at full resolution for the retention): "
+                + "%,.0f rec/s (median of %s), %.2f cores%n", fullResolution().get("history.full"), full.rate(),
+            Drain.rates(fulls), full.cores());
+      }
       final Drain decode = Drain.median(decodes);
       System.out.printf("decode only:  %,.0f rec/s (median of %s), %.2f cores: a topology that only decodes its "
           + "input (%.2f of the pass-through), the ceiling of any that reads its records%n",
           decode.rate(), Drain.rates(decodes), decode.cores(), decode.rate() / pass.rate());
 
+      String stateLine = "";
       if (recovery) {
-        recovery(data, seconds);
+        final int stateSeconds = (int) Durations.parse(stateDurationText).toSeconds();
+        final Backlog state = backlog(admin, servers, dir, "bench-" + run + "-state.", stateSeconds);
+        final StateResult rolled = recovery(state, stateSeconds, "rolled-up history (as configured)", Map.of());
+        stateLine = String.format(" state_kb_instance_day=%.0f restore_1250_hosts_day_s=%.1f",
+            rolled.kbPerInstanceDay(), rolled.projectedRestoreSeconds(1_250));
+        if (baseline) {
+          final StateResult full = recovery(state, stateSeconds, "full-resolution history (history.full="
+              + fullResolution().get("history.full") + ")", fullResolution());
+          stateLine += String.format(" full_state_kb_instance_day=%.0f full_restore_1250_hosts_day_s=%.1f",
+              full.kbPerInstanceDay(), full.projectedRestoreSeconds(1_250));
+        }
+        deleteTopics(admin, state.prefix());
       }
 
       double p50 = Double.NaN;
@@ -208,8 +233,8 @@ public final class BenchCommand implements Callable<Integer> {
             + "max %.0f ms; kills: %d, p50 %.0f ms, p99 %.0f ms%n", live.all.size(), p50, p99, live.percentile(100),
             live.kills.size(), Live.percentile(live.kills, 50), Live.percentile(live.kills, 99));
       }
-      System.out.printf("throughput=%.0f passthrough=%.0f ratio=%.2f p50_ms=%.0f p99_ms=%.0f%n",
-          real.rate(), pass.rate(), real.rate() / pass.rate(), p50, p99);
+      System.out.printf("throughput=%.0f passthrough=%.0f ratio=%.2f p50_ms=%.0f p99_ms=%.0f%s%n",
+          real.rate(), pass.rate(), real.rate() / pass.rate(), p50, p99, stateLine);
       return 0;
     } finally {
       if (broker != null) {
@@ -217,6 +242,28 @@ public final class BenchCommand implements Callable<Integer> {
       }
       deleteTree(dir);
     }
+  }
+
+  /** {@code seconds} of the fleet's load, ending now, on topics of their own. */
+  private Backlog backlog(final Admin admin, final String servers, final Path dir, final String prefix,
+      final int seconds) throws Exception {
+    provision(admin, servers, prefix, true);
+    final long t0 = System.currentTimeMillis() - seconds * 1000L;
+    final LoadModel fleet = new LoadModel(hosts, instances, forksPerHour, killsPerHour, 42);
+    long produced = 0;
+    try (KafkaProducer<String, byte[]> producer = producer(servers)) {
+      for (int s = 0; s < seconds; s++) {
+        produced += send(producer, prefix, fleet.second(t0 + s * 1000L).records());
+      }
+      producer.flush();
+    }
+    System.out.printf("backlog %s: %d s of load = %,d records%n", prefix, seconds, produced);
+    return new Backlog(admin, servers, dir, prefix, inputs(prefix), produced);
+  }
+
+  private static void deleteTopics(final Admin admin, final String prefix) throws Exception {
+    final List<String> topics = admin.listTopics().names().get().stream().filter(t -> t.startsWith(prefix)).toList();
+    admin.deleteTopics(topics).all().get();
   }
 
   /** The run's broker log and state stores: 2 GB a run at the defaults, left behind by every run before. */
@@ -251,34 +298,89 @@ public final class BenchCommand implements Callable<Integer> {
         drain(b, DecodeOnly.topology(b.prefix()), name + "decode"));
   }
 
+  /** What one state measurement found, per instance-day and for a restore. */
+  record StateResult(double kbPerInstanceDay, double changelogBytesPerInstanceDay, double changelogRecordsPerInstanceDay,
+      double measuredChangelogBytesPerTask, double measuredRecordsPerTask, double slowestTaskMs) {
+    /**
+     * A task's restore of a day at {@code hostsPerTask} hosts, scaled from the measured one by
+     * bytes or records, whichever grows more (a restore pays for both; the fixed start-up cost
+     * scaled with them makes this an upper bound).
+     */
+    double projectedRestoreSeconds(final int hostsPerTask) {
+      final double bytes = changelogBytesPerInstanceDay * hostsPerTask / measuredChangelogBytesPerTask;
+      final double records = changelogRecordsPerInstanceDay * hostsPerTask / measuredRecordsPerTask;
+      return slowestTaskMs / 1000 * Math.max(bytes, records);
+    }
+  }
+
   /**
-   * The real topology over the backlog, then its state measured (folder and changelogs, per
-   * instance-hour of samples), the folder deleted, and the restore from the changelogs timed per task.
+   * The real topology over the state backlog, its state measured per store as it grows (the
+   * full-resolution store and its changelog must level off at history.full) and at the end, projected
+   * to an instance-day; then the state folder deleted and the restore from the changelogs timed per task.
    */
-  private void recovery(final Backlog b, final int seconds) throws Exception {
-    final String appId = "bench-" + run + "-recovery";
-    final StreamsAppConfig config = config(b.servers(), b.dir(), b.prefix(), appId);
+  private StateResult recovery(final Backlog b, final int seconds, final String label, final Map<String, String> more)
+      throws Exception {
+    final String appId = "bench-" + run + "-state" + (more.isEmpty() ? "" : "-full");
+    final StreamsAppConfig config = config(b.servers(), b.dir(), b.prefix(), appId, more);
     final Properties props = config.streamsProperties();
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     final Path state = Path.of(config.stateDir(), appId);
+    System.out.printf("state, %s: draining %d s of %,d instances%n", label, seconds, hosts * instances);
     try (KafkaStreams streams = new KafkaStreams(
         OomwatchTopology.build(config.kafka(), config.detection(), config.history()), props)) {
       streams.start();
       awaitRunning(streams);
       final Lag lag = new Lag(b.admin(), b.inputs());
-      while (lag.of(appId) > 0) {
+      long left;
+      long nextLook = System.currentTimeMillis() + 30_000;
+      while ((left = lag.of(appId)) > 0) {
         Thread.sleep(100);
+        if (System.currentTimeMillis() >= nextLook) {
+          nextLook += 30_000;
+          final Map<String, Long> disk = Recovery.bytesByStore(state);
+          final Map<String, long[]> logs = Recovery.changelogsByStore(b.admin(), appId);
+          System.out.printf("  at ~%.0f min of simulated time: %s on disk %,d KB, changelog %,d KB; all stores %,d MB "
+                  + "on disk, %,d MB in changelogs%n", seconds / 60.0 * (b.records() - left) / b.records(),
+              HistoryStores.TIMELINE, disk.getOrDefault(HistoryStores.TIMELINE, 0L) >> 10,
+              logs.getOrDefault(HistoryStores.TIMELINE, new long[2])[0] >> 10,
+              disk.values().stream().mapToLong(Long::longValue).sum() >> 20,
+              logs.values().stream().mapToLong(v -> v[0]).sum() >> 20);
+        }
       }
       // leaving the group, so the restore below is timed alone: a member that crashed instead holds
       // its partitions until its session times out (session.timeout.ms, 45 s by default) on top
       streams.close(new KafkaStreams.CloseOptions().leaveGroup(true));
     }
-    final long folder = Recovery.bytesUnder(state);
-    final long changelogs = Recovery.changelogBytes(b.admin(), appId);
-    final double instanceHours = (double) hosts * instances * seconds / 3600.0;
-    System.out.printf("state: %d s of %,d instances (%.1f instance-hours): state folder %,d MB, changelogs %,d MB; "
-            + "per instance-hour %,.0f KB on disk, %,.0f KB in changelogs%n", seconds, hosts * instances, instanceHours,
-        folder >> 20, changelogs >> 20, folder / 1024.0 / instanceHours, changelogs / 1024.0 / instanceHours);
+    final Map<String, Long> disk = Recovery.bytesByStore(state);
+    final Map<String, long[]> logs = Recovery.changelogsByStore(b.admin(), appId);
+    final List<StateProjection.Store> stores = new ArrayList<>();
+    final java.util.Set<String> names = new java.util.TreeSet<>(disk.keySet());
+    names.addAll(logs.keySet());
+    for (final String name : names) {
+      final long[] log = logs.getOrDefault(name, new long[2]);
+      stores.add(new StateProjection.Store(name, disk.getOrDefault(name, 0L), log[0], log[1]));
+    }
+    final long count = (long) hosts * instances;
+    final List<StateProjection.PerInstanceDay> day = StateProjection.project(stores, config.history(), count, seconds);
+    System.out.printf("  %-16s %10s %12s %12s   per instance-day: %9s %12s %10s   scaled%n", "store", "disk KB",
+        "changelog KB", "records", "disk KB", "changelog KB", "records");
+    double diskDay = 0;
+    double logDay = 0;
+    double recordsDay = 0;
+    for (int i = 0; i < stores.size(); i++) {
+      final StateProjection.Store s = stores.get(i);
+      final StateProjection.PerInstanceDay d = day.get(i);
+      System.out.printf("  %-16s %,10d %,12d %,12d   %27.1f %12.1f %10.0f   %s%n", s.name(), s.diskBytes() >> 10,
+          s.changelogBytes() >> 10, s.changelogRecords(), d.diskBytes() / 1024, d.changelogBytes() / 1024,
+          d.changelogRecords(), d.scaledBy());
+      diskDay += d.diskBytes();
+      logDay += d.changelogBytes();
+      recordsDay += d.changelogRecords();
+    }
+    System.out.printf("  per instance-day: %,.0f KB on disk, %,.0f KB of changelog (%,.0f records)%n", diskDay / 1024,
+        logDay / 1024, recordsDay);
+    final long changelogs = logs.values().stream().mapToLong(v -> v[0]).sum();
+    final long records = logs.values().stream().mapToLong(v -> v[1]).sum();
     deleteTree(state); // the folder is lost: the next start restores everything from the changelogs
     final Recovery restore = new Recovery();
     final long t0 = System.nanoTime();
@@ -286,28 +388,38 @@ public final class BenchCommand implements Callable<Integer> {
         OomwatchTopology.build(config.kafka(), config.detection(), config.history()), props)) {
       streams.setGlobalStateRestoreListener(restore);
       streams.start();
-      final long deadline = System.currentTimeMillis() + 600_000;
+      final long deadline = System.currentTimeMillis() + 1_200_000;
       while (!(restore.done() && streams.state() == KafkaStreams.State.RUNNING) && System.currentTimeMillis() < deadline) {
         Thread.sleep(20);
       }
       final double totalMs = (System.nanoTime() - t0) / 1e6;
-      System.out.printf("restore after the state folder is lost: %d tasks, %,d records, slowest task %.0f ms, "
-              + "median task %.0f ms, all RUNNING after %.0f ms; a task restores %,.1f MB of changelog a second%n",
-          restore.tasks(), restore.recordsRestored(), restore.slowestTaskMs(), restore.medianTaskMs(), totalMs,
+      System.out.printf("  restore after the state folder is lost: %d tasks (%,d hosts each), %,d records, slowest task "
+              + "%.0f ms, median task %.0f ms, all RUNNING after %.0f ms; a task restores %,.1f MB of changelog a second%n",
+          restore.tasks(), hosts / Math.max(1, restore.tasks()), restore.recordsRestored(), restore.slowestTaskMs(),
+          restore.medianTaskMs(), totalMs,
           changelogs / 1048576.0 / Math.max(1, restore.tasks()) / (restore.slowestTaskMs() / 1000));
       streams.close();
       streams.cleanUp();
     }
-    final List<String> internal = b.admin().listTopics().names().get().stream()
-        .filter(t -> t.startsWith(appId + "-")).toList();
-    b.admin().deleteTopics(internal).all().get();
+    final int tasks = Math.max(1, restore.tasks());
+    final StateResult result = new StateResult(diskDay / 1024, logDay, recordsDay, (double) changelogs / tasks,
+        (double) records / tasks, restore.slowestTaskMs());
+    System.out.printf("  a task of 1,250 hosts restoring a day of this state: ~%.1f s (projected from the restore above)%n",
+        result.projectedRestoreSeconds(1_250));
+    deleteTopics(b.admin(), appId + "-");
+    return result;
   }
 
   /** Runs one topology over the backlog from the start; timed from RUNNING until nothing is left to read. */
   private Drain drain(final Backlog b, final Topology custom, final String name) throws Exception {
+    return drain(b, custom, name, Map.of());
+  }
+
+  private Drain drain(final Backlog b, final Topology custom, final String name, final Map<String, String> more)
+      throws Exception {
     final Admin admin = b.admin();
     final String appId = "bench-" + run + "-" + name;
-    final StreamsAppConfig config = config(b.servers(), b.dir(), b.prefix(), appId);
+    final StreamsAppConfig config = config(b.servers(), b.dir(), b.prefix(), appId, more);
     final Topology topology = custom != null ? custom
         : OomwatchTopology.build(config.kafka(), config.detection(), config.history());
     final Properties props = config.streamsProperties();
@@ -473,6 +585,11 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private StreamsAppConfig config(final String servers, final Path dir, final String prefix, final String appId) {
+    return config(servers, dir, prefix, appId, Map.of());
+  }
+
+  private StreamsAppConfig config(final String servers, final Path dir, final String prefix, final String appId,
+      final Map<String, String> more) {
     final Map<String, String> values = new HashMap<>();
     values.put(KafkaSettings.BOOTSTRAP, servers);
     values.put(KafkaSettings.TOPIC_PREFIX, prefix);
@@ -481,6 +598,7 @@ public final class BenchCommand implements Callable<Integer> {
     values.put("http.enabled", "false");
     values.put("streams.threads", String.valueOf(threads));
     values.putAll(extra);
+    values.putAll(more);
     values.put(TopicPlan.PARTITIONS, String.valueOf(partitions));
     return StreamsAppConfig.from(Settings.of(values));
   }

@@ -81,6 +81,77 @@ final class Recovery implements StateRestoreListener {
     }
   }
 
+  /** Bytes of each store's RocksDB folders under an application's state folder, by store name. */
+  static Map<String, Long> bytesByStore(final Path appState) throws IOException {
+    final Map<String, Long> out = new java.util.TreeMap<>();
+    if (!Files.exists(appState)) {
+      return out;
+    }
+    try (Stream<Path> files = Files.walk(appState)) {
+      files.filter(Files::isRegularFile).forEach(f -> {
+        final Path rel = appState.relativize(f);
+        // <task>/rocksdb/<store>/... (a window store's segments are folders inside)
+        if (rel.getNameCount() > 3 && rel.getName(1).toString().equals("rocksdb")) {
+          try {
+            out.merge(rel.getName(2).toString(), Files.size(f), Long::sum);
+          } catch (IOException e) {
+            // a file RocksDB just removed
+          }
+        }
+      });
+    }
+    return out;
+  }
+
+  /** Bytes and records of each changelog topic of an application, by store name (leaders only). */
+  static Map<String, long[]> changelogsByStore(final Admin admin, final String appId) throws Exception {
+    final Map<String, long[]> out = new java.util.TreeMap<>();
+    final Map<TopicPartition, Long> sizes = new java.util.HashMap<>();
+    final var brokers = admin.describeCluster().nodes().get().stream().map(Node::id).toList();
+    for (final Map<String, LogDirDescription> dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
+      for (final LogDirDescription d : dirs.values()) {
+        d.replicaInfos().forEach((tp, info) -> {
+          if (tp.topic().startsWith(appId + "-") && tp.topic().endsWith("-changelog")) {
+            sizes.merge(tp, info.size(), Math::max);
+          }
+        });
+      }
+    }
+    // records counted by reading them: offsets would count the transaction markers too, one per
+    // partition and commit, as many as the roll-up's pages in a run of minutes
+    final Map<TopicPartition, Long> records = countRecords(admin, sizes.keySet());
+    sizes.forEach((tp, bytes) -> {
+      final String store = tp.topic().substring(appId.length() + 1, tp.topic().length() - "-changelog".length());
+      final long[] sum = out.computeIfAbsent(store, k -> new long[2]);
+      sum[0] += bytes;
+      sum[1] += records.getOrDefault(tp, 0L);
+    });
+    return out;
+  }
+
+  private static Map<TopicPartition, Long> countRecords(final Admin admin, final java.util.Set<TopicPartition> partitions)
+      throws Exception {
+    final String servers = admin.describeCluster().nodes().get().stream().map(n -> n.host() + ":" + n.port())
+        .collect(java.util.stream.Collectors.joining(","));
+    final Map<String, Object> props = Map.of("bootstrap.servers", servers, "isolation.level", "read_committed",
+        "enable.auto.commit", false, "max.poll.records", 10_000);
+    final Map<TopicPartition, Long> counts = new java.util.HashMap<>();
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      final java.util.Set<TopicPartition> open = new java.util.HashSet<>(partitions);
+      while (!open.isEmpty()) {
+        consumer.poll(java.time.Duration.ofMillis(200)).forEach(r ->
+            counts.merge(new TopicPartition(r.topic(), r.partition()), 1L, Long::sum));
+        open.removeIf(tp -> consumer.position(tp) >= ends.get(tp));
+      }
+    }
+    return counts;
+  }
+
   /** Bytes of the changelog topics of an application on the brokers' disks (leaders and followers). */
   static long changelogBytes(final Admin admin, final String appId) throws Exception {
     long total = 0;

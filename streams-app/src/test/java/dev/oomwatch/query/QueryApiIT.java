@@ -97,6 +97,13 @@ class QueryApiIT {
     final JsonNode forking = t.path("points").findValues("forking").stream().filter(JsonNode::asBoolean).findFirst()
         .orElse(null);
     assertThat(forking).as("the fork shows in the timeline").isNotNull();
+    // the quiet minutes half an hour before are past the full-resolution window: served in buckets
+    assertThat(t.path("buckets").size()).as("ten minutes in 10 s buckets").isBetween(55, 61);
+    final JsonNode bucket = t.path("buckets").get(0);
+    assertThat(bucket.path("toMs").asLong() - bucket.path("fromMs").asLong()).isEqualTo(10_000);
+    assertThat(bucket.path("figures").path("usedMemory").path("max").asLong())
+        .isGreaterThanOrEqualTo(bucket.path("figures").path("usedMemory").path("min").asLong());
+    assertThat(t.path("resolution").findValuesAsText("resolution")).contains("10s", "full");
     assertThat(get(cluster.url(cluster.b) + "api/instances/nope:1/timeline").statusCode()).isEqualTo(400);
   }
 

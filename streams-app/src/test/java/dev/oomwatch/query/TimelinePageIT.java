@@ -121,6 +121,34 @@ class TimelinePageIT {
             .isZero();
         Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("target", "timeline-page-by-hand.png"),
             StandardCopyOption.REPLACE_EXISTING);
+
+        // the killed host's quiet minutes half an hour before the kill: rolled up, drawn, shaded grey
+        browser.get(page.replace("&from=" + from, "&from=" + (cluster.killAtMs - TwoAppCluster.HISTORY_AGO_MS - 120_000)));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).pollingEvery(Duration.ofMillis(250)).until(d -> {
+          d.navigate().refresh();
+          new WebDriverWait(d, Duration.ofSeconds(10)).until(x -> "ready".equals(
+              x.findElement(By.tagName("body")).getAttribute("data-state")) || hasError(x));
+          return Integer.parseInt(d.findElement(By.id("chart")).getAttribute("data-buckets")) > 0;
+        });
+        final WebElement rolledChart = browser.findElement(By.id("chart"));
+        assertThat(Integer.parseInt(rolledChart.getAttribute("data-buckets"))).as("ten minutes in 10 s buckets")
+            .isBetween(55, 61);
+        assertThat(Integer.parseInt(rolledChart.getAttribute("data-rolled-spans"))).isGreaterThanOrEqualTo(1);
+        assertThat(Integer.parseInt(rolledChart.getAttribute("data-points"))).as("the fork and kill still whole")
+            .isGreaterThan(60);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> grey = (Map<String, Object>) js.executeScript(
+            "const u = window.oomwatch.chart, ctx = u.ctx, [a, b] = window.oomwatch.rolled[0];"
+            + "const x = Math.round((u.valToPos(a, 'x', true) + u.valToPos(b, 'x', true)) / 2);"
+            + "const px = ctx.getImageData(x, Math.round(u.bbox.top + 3), 1, 1).data;"
+            + "return {r: px[0], g: px[1], b: px[2], a: px[3], drawn: u.data[1].filter(v => v != null).length};");
+        assertThat(((Number) grey.get("a")).intValue()).as("the rolled-up span is shaded").isGreaterThan(0);
+        assertThat(((Number) grey.get("b")).intValue()).as("grey-blue, not a fork's orange")
+            .isGreaterThanOrEqualTo(((Number) grey.get("r")).intValue());
+        assertThat(((Number) grey.get("drawn")).intValue()).as("used_memory drawn for buckets and points")
+            .isGreaterThan(100);
+        Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of("target", "timeline-page-rolled-up.png"),
+            StandardCopyOption.REPLACE_EXISTING);
       } finally {
         browser.quit();
       }

@@ -35,6 +35,8 @@ public final class TwoAppCluster implements AutoCloseable {
   public final String killedInstance;
   public final List<String> hosts = new ArrayList<>();
   public final long killAtMs;
+  /** How long before the scenario the killed host's ten quiet minutes began. */
+  public static final long HISTORY_AGO_MS = 40 * 60_000L;
 
   public TwoAppCluster(final Path dir) throws InterruptedException {
     kafka = TestBackends.kafka(dir.resolve("kafka"));
@@ -45,6 +47,12 @@ public final class TwoAppCluster implements AutoCloseable {
     killedInstance = killed.instance;
     hosts.add(killed.host);
     final List<SpecificRecord> records = new ArrayList<>();
+    // ten quiet minutes half an hour before: older than the full-resolution past, so served rolled up
+    for (int i = 0; i < 600; i++) {
+      final long at = T0 - HISTORY_AGO_MS + i * 1000L;
+      records.add(ScenarioRecords.shifted(killed.redis(at, 100 + i % 7, 110, false, null), shift));
+      records.add(ScenarioRecords.shifted(killed.kernel(at + 500, 110, null, 0, 120), shift));
+    }
     OomScenarioTest.runUpToTheKill(r -> records.add(ScenarioRecords.shifted(r, shift)), killed);
     records.add(ScenarioRecords.shifted(killed.kill(T0 + 61_500, 4242, 560), shift));
     killAtMs = T0 + 61_500 + shift;

@@ -120,12 +120,28 @@
     draw(t);
   }
 
-  /** Consecutive points with a fork in progress, as [start, end] in seconds. */
+  /**
+   * One chart row per full-resolution point and per rolled-up bucket. A bucket is drawn at its
+   * maximum (its last for the limits), so a spike inside ten seconds still shows; its span is shaded.
+   */
+  function rows(t) {
+    const out = t.points.map((p) => Object.assign({ x: p.timestampMs / 1000 }, p));
+    for (const b of t.buckets || []) {
+      const row = { x: b.fromMs / 1000, forking: b.forking, bucket: true };
+      for (const [name, range] of Object.entries(b.figures)) {
+        row[name] = /limit|maxmemory/i.test(name) ? range.last : range.max;
+      }
+      out.push(row);
+    }
+    return out.sort((a, b) => a.x - b.x);
+  }
+
+  /** Consecutive rows with a fork in progress, as [start, end] in seconds. */
   function forkWindows(points) {
     const windows = [];
     let start = null;
     points.forEach((p, i) => {
-      const s = p.timestampMs / 1000;
+      const s = p.x;
       if (p.forking && start == null) start = s;
       if (!p.forking && start != null) { windows.push([start, s]); start = null; }
       if (i === points.length - 1 && start != null) windows.push([start, s]);
@@ -133,11 +149,17 @@
     return windows;
   }
 
+  /** The stretches served as buckets, as [start, end] in seconds, and their width's name. */
+  function rolledUp(t) {
+    return (t.resolution || []).filter((r) => r.resolution !== 'full').map((r) => [r.fromMs / 1000, r.toMs / 1000, r.resolution]);
+  }
+
   function draw(t) {
-    const points = t.points;
-    const xs = points.map((p) => p.timestampMs / 1000);
+    const points = rows(t);
+    const xs = points.map((p) => p.x);
     const pick = (f) => points.map((p) => (p[f] == null ? null : p[f]));
     const forks = forkWindows(points);
+    const rolled = rolledUp(t);
     // The kernel judges a cgroup's processes by the cgroup's limit: when there is one, that is the
     // line to show (the host's RAM, the fallback before the first kernel view, would flatten the chart).
     const hasCgroup = points.some((p) => p.cgroupLimit != null);
@@ -177,6 +199,11 @@
         drawClear: [(u) => {
           const ctx = u.ctx;
           ctx.save();
+          ctx.fillStyle = 'rgba(120, 144, 156, 0.10)';
+          for (const [a, b] of rolled) {
+            const x0 = u.valToPos(a, 'x', true);
+            ctx.fillRect(x0, u.bbox.top, Math.max(u.valToPos(b, 'x', true), x0 + 1) - x0, u.bbox.height);
+          }
           ctx.fillStyle = 'rgba(255, 167, 38, 0.22)';
           for (const [a, b] of forks) {
             const x0 = u.valToPos(a, 'x', true);
@@ -190,8 +217,10 @@
     };
     chart = new uPlot(opts, [xs, ...lines, limits], host);
     // handles for people debugging the page (and the browser test): the chart and its fork windows
-    window.oomwatch = { chart, forks };
-    host.dataset.points = String(points.length);
+    window.oomwatch = { chart, forks, rolled };
+    host.dataset.points = String(t.points.length);
+    host.dataset.buckets = String((t.buckets || []).length);
+    host.dataset.rolledSpans = String(rolled.length);
     host.dataset.forkWindows = String(forks.length);
     host.dataset.kills = String(t.kills.length);
     host.dataset.alerts = String(t.alerts.length);
