@@ -83,6 +83,19 @@ final class Recovery implements StateRestoreListener {
 
   /** Bytes of each store's RocksDB folders under an application's state folder, by store name. */
   static Map<String, Long> bytesByStore(final Path appState) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return walkStores(appState);
+      } catch (java.io.UncheckedIOException e) {
+        if (attempt == 3) {
+          throw e.getCause();
+        }
+        // a segment RocksDB dropped while it was walked: walk again
+      }
+    }
+  }
+
+  private static Map<String, Long> walkStores(final Path appState) throws IOException {
     final Map<String, Long> out = new java.util.TreeMap<>();
     if (!Files.exists(appState)) {
       return out;
@@ -90,10 +103,12 @@ final class Recovery implements StateRestoreListener {
     try (Stream<Path> files = Files.walk(appState)) {
       files.filter(Files::isRegularFile).forEach(f -> {
         final Path rel = appState.relativize(f);
-        // <task>/rocksdb/<store>/... (a window store's segments are folders inside)
-        if (rel.getNameCount() > 3 && rel.getName(1).toString().equals("rocksdb")) {
+        // <task>/rocksdb/<store>/... for a key-value store, <task>/<store>/<store>.<segment>/... for a window store
+        final String store = rel.getNameCount() > 3 && rel.getName(1).toString().equals("rocksdb")
+            ? rel.getName(2).toString() : rel.getNameCount() > 2 ? rel.getName(1).toString() : null;
+        if (store != null) {
           try {
-            out.merge(rel.getName(2).toString(), Files.size(f), Long::sum);
+            out.merge(store, Files.size(f), Long::sum);
           } catch (IOException e) {
             // a file RocksDB just removed
           }

@@ -22,8 +22,7 @@ public final class DetailSpans {
     if (forking || state.forkStartMs != null) {
       return true;
     }
-    if (state.lastForkEndMs != null && ts >= state.lastForkEndMs
-        && ts < config.bucketEnd(state.lastForkEndMs + config.forkAfter().toMillis())) {
+    if (state.lastForkEndMs != null && ts >= state.lastForkEndMs && ts <= forkTo(state.lastForkEndMs)) {
       return true;
     }
     final KillRecord kill = state.lastKill;
@@ -33,6 +32,11 @@ public final class DetailSpans {
   /** Where the detail of a fork that started at {@code forkStartMs} begins. */
   public long forkFrom(final long forkStartMs) {
     return config.bucketStart(forkStartMs - config.forkBefore().toMillis());
+  }
+
+  /** The last millisecond of the detail of a fork that ended at {@code forkEndMs}. */
+  public long forkTo(final long forkEndMs) {
+    return config.bucketEnd(forkEndMs + config.forkAfter().toMillis()) - 1;
   }
 
   public long killFrom(final long killMs) {

@@ -4,7 +4,6 @@ import dev.oomwatch.detect.InstanceState;
 import dev.oomwatch.join.InstanceSnapshot;
 import dev.oomwatch.schema.Alert;
 import dev.oomwatch.schema.KernelEvent;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.KeyValue;
@@ -12,7 +11,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Writes what the detector sees and decides into the history stores, for the API to serve: every
@@ -21,9 +19,8 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  */
 public final class HistoryRecorder {
   private final HistoryConfig config;
-  private final DetailSpans spans;
   private final WindowStore<String, TimelinePoint> timeline;
-  private final WindowStore<String, TimelinePoint> detail;
+  private final Details details;
   private final Rollups rollups;
   private final WindowStore<String, KillView> kills;
   private final WindowStore<String, AlertView> alertEvents;
@@ -31,9 +28,8 @@ public final class HistoryRecorder {
 
   public HistoryRecorder(final HistoryConfig config, final ProcessorContext<?, ?> context) {
     this.config = config;
-    this.spans = new DetailSpans(config);
     this.timeline = context.getStateStore(HistoryStores.TIMELINE);
-    this.detail = context.getStateStore(HistoryStores.TIMELINE_DETAIL);
+    this.details = new Details(config, timeline, context.getStateStore(HistoryStores.TIMELINE_DETAIL));
     this.rollups = new Rollups(config, timeline, context.getStateStore(HistoryStores.TIMELINE_ROLLUP));
     this.kills = context.getStateStore(HistoryStores.KILLS);
     this.alertEvents = context.getStateStore(HistoryStores.ALERT_EVENTS);
@@ -50,36 +46,21 @@ public final class HistoryRecorder {
     final long ts = snapshot.timestampMs();
     timeline.put(key, point, ts);
     rollups.add(key, point);
-    if (forkStarted) {
-      copyToDetail(key, spans.forkFrom(ts), ts - 1);
-    }
-    if (spans.keeps(state, ts, snapshot.forking())) {
-      detail.put(key, point, ts);
-    }
+    details.snapshot(key, ts, state, snapshot.forking(), forkStarted);
   }
 
-  /** A kill; {@code instance} null when no instance of the host could be matched. */
-  public void kill(final KernelEvent event, final String instance, final String role) {
+  /** A kill; {@code instance} null when no instance of the host could be matched, else {@code state} is its. */
+  public void kill(final KernelEvent event, final String instance, final String role, final InstanceState state) {
     kills.put(HistoryStores.key(event.getHost(), instance), KillView.of(event, instance, role), event.getTimestampMs());
     if (instance != null) {
-      // what led to it, and whatever of its aftermath was already processed (it may come late)
-      copyToDetail(HistoryStores.key(event.getHost(), instance), spans.killFrom(event.getTimestampMs()),
-          spans.killTo(event.getTimestampMs()));
+      details.kill(HistoryStores.key(event.getHost(), instance), event.getTimestampMs(), state);
     }
   }
 
-  /** Writes the rolled-up pages of instances stream time has left behind (gone quiet, or gone). */
-  public int flushPages(final long streamTimeMs) {
-    return rollups.flushBefore(streamTimeMs);
-  }
-
-  private void copyToDetail(final String key, final long fromMs, final long toMs) {
-    try (WindowStoreIterator<TimelinePoint> it = timeline.fetch(key, Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs))) {
-      while (it.hasNext()) {
-        final KeyValue<Long, TimelinePoint> next = it.next();
-        detail.put(key, next.value, next.key);
-      }
-    }
+  /** Writes the pages and detail of instances stream time has left behind (gone quiet, or gone). */
+  public void flush(final long streamTimeMs) {
+    rollups.flushBefore(streamTimeMs);
+    details.flushBefore(streamTimeMs);
   }
 
   public void alert(final Alert alert, final String boardKey) {

@@ -16,7 +16,7 @@ import org.apache.kafka.streams.state.WindowStore;
  * partition of that host (which is how interactive queries find its owner):
  * <ul>
  *   <li>{@value #TIMELINE}: every snapshot by "host|instance" and time, for {@link HistoryConfig#full()};</li>
- *   <li>{@value #TIMELINE_DETAIL}: the snapshots around forks and kills ({@link DetailSpans}), for the retention;</li>
+ *   <li>{@value #TIMELINE_DETAIL}: the snapshots around forks and kills ({@link DetailSpans}) in chunks, for the retention;</li>
  *   <li>{@value #TIMELINE_ROLLUP}: every snapshot rolled up into pages of buckets ({@link RollupPage}), for the retention;</li>
  *   <li>{@value #KILLS}: every kernel OOM kill by "host|instance" ("host|" when unattributed);</li>
  *   <li>{@value #ALERT_EVENTS}: every alert event by "host|instance" ("host|" for host alerts);</li>
@@ -42,8 +42,8 @@ public final class HistoryStores {
     return window(TIMELINE, config.full(), false, new TimelinePointSerde());
   }
 
-  public static StoreBuilder<WindowStore<String, TimelinePoint>> timelineDetail(final HistoryConfig config) {
-    return window(TIMELINE_DETAIL, config.retention(), false, new TimelinePointSerde());
+  public static StoreBuilder<WindowStore<String, DetailChunk>> timelineDetail(final HistoryConfig config) {
+    return window(TIMELINE_DETAIL, config.retention(), false, new DetailChunkSerde());
   }
 
   public static StoreBuilder<WindowStore<String, RollupPage>> timelineRollup(final HistoryConfig config) {

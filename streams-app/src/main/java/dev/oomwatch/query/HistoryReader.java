@@ -1,6 +1,7 @@
 package dev.oomwatch.query;
 
 import dev.oomwatch.history.AlertView;
+import dev.oomwatch.history.DetailChunk;
 import dev.oomwatch.history.HistoryConfig;
 import dev.oomwatch.history.HistoryStores;
 import dev.oomwatch.history.KillView;
@@ -79,8 +80,15 @@ public final class HistoryReader {
   /** The recent past and the detail around forks and kills, one snapshot per timestamp, in order. */
   private List<TimelinePoint> fullResolution(final String key, final long fromMs, final long toMs) {
     final TreeMap<Long, TimelinePoint> byTime = new TreeMap<>();
-    fetch(stores.<TimelinePoint>get(HistoryStores.TIMELINE_DETAIL), key, fromMs, toMs)
-        .forEach(p -> byTime.put(p.timestampMs(), p));
+    // a chunk is stored at its first snapshot's time and is at most history.full + history.page long
+    final long reach = history.full().toMillis() + history.page().toMillis();
+    for (final DetailChunk chunk : fetch(stores.<DetailChunk>get(HistoryStores.TIMELINE_DETAIL), key, fromMs - reach, toMs)) {
+      for (final TimelinePoint p : chunk.points()) {
+        if (p.timestampMs() >= fromMs && p.timestampMs() <= toMs) {
+          byTime.put(p.timestampMs(), p);
+        }
+      }
+    }
     fetch(stores.<TimelinePoint>get(HistoryStores.TIMELINE), key, fromMs, toMs)
         .forEach(p -> byTime.put(p.timestampMs(), p));
     return new ArrayList<>(byTime.values());

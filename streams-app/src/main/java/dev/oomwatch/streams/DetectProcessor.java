@@ -121,7 +121,7 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
     }
     context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, this::resolveStale);
     context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, history::prune);
-    context.schedule(historyConfig.bucket(), PunctuationType.STREAM_TIME, history::flushPages);
+    context.schedule(historyConfig.bucket(), PunctuationType.STREAM_TIME, history::flush);
     context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now ->
         metrics.flushed(hosts.flushDue(now) + instances.flushDue(now)));
   }
@@ -205,7 +205,7 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
         final String victim = event.getVictimComm() == null ? "a process (inferred from counters)"
             : event.getVictimComm() + " pid " + event.getVictimPid();
         LOG.warn("kernel OOM kill on {} not matched to an instance: {}", event.getHost(), victim);
-        history.kill(event, null, null);
+        history.kill(event, null, null, null);
         final HostWindow window = orEmpty(hosts.get(event.getHost())).withUnattributedKill(event.getTimestampMs(), victim);
         hosts.put(event.getHost(), window);
         final KernelView latest = window.latest();
@@ -221,7 +221,7 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
       return;
     }
     InstanceTracker.kill(state, event, who.role(), config);
-    history.kill(event, who.instance(), who.role());
+    history.kill(event, who.instance(), who.role(), state);
     final InstanceSnapshot latest = state.latest();
     if (latest != null) {
       final InstanceSnapshot at = latest.at(Math.max(latest.timestampMs(), event.getTimestampMs()));

@@ -140,7 +140,7 @@ class HistoryDayTest {
       }
 
       final WindowStore<String, RollupPage> rollup = t.driver.getWindowStore(HistoryStores.TIMELINE_ROLLUP);
-      final WindowStore<String, TimelinePoint> detail = t.driver.getWindowStore(HistoryStores.TIMELINE_DETAIL);
+      final WindowStore<String, dev.oomwatch.history.DetailChunk> detail = t.driver.getWindowStore(HistoryStores.TIMELINE_DETAIL);
       long pageBytes = 0;
       int pages = 0;
       try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, RollupPage> it = rollup.all()) {
@@ -150,16 +150,17 @@ class HistoryDayTest {
         }
       }
       int detailRows = 0;
-      try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, TimelinePoint> it = detail.all()) {
+      int chunks = 0;
+      try (KeyValueIterator<org.apache.kafka.streams.kstream.Windowed<String>, dev.oomwatch.history.DetailChunk> it = detail.all()) {
         while (it.hasNext()) {
-          it.next();
-          detailRows++;
+          detailRows += it.next().value.points().size();
+          chunks++;
         }
       }
       System.out.printf("[history day] %,d samples sent; served %,d full-resolution points and %,d buckets in %d spans; "
-              + "stored %d pages (%,d bytes, %.1f per bucket) and %,d detail rows%n", sent.size(), points.size(),
-          day.buckets().size(), day.resolution().size(), pages, pageBytes, (double) pageBytes / day.buckets().size(),
-          detailRows);
+              + "stored %d pages (%,d bytes, %.1f per bucket) and %,d detail snapshots in %d chunks%n", sent.size(),
+          points.size(), day.buckets().size(), day.resolution().size(), pages, pageBytes,
+          (double) pageBytes / day.buckets().size(), detailRows, chunks);
     }
   }
 
