@@ -124,6 +124,16 @@ public final class BenchCommand implements Callable<Integer> {
           + "(15 min), so the full-resolution store has reached the size it keeps. Default: ${DEFAULT-VALUE}.")
   String stateDurationText;
 
+  @Option(names = "--live-duration", paramLabel = "DURATION",
+      description = "Length of the live run, when it differs from --duration; runs of ten minutes and more print "
+          + "the state every minute. Default: --duration.")
+  String liveDurationText;
+
+  /** Long live runs say what the state holds each minute (a short one would only add noise to its latency). */
+  private static boolean reportsState(final int seconds) {
+    return seconds >= 600;
+  }
+
   @Option(names = "--no-baseline", negatable = true, defaultValue = "true",
       description = "Also drain, measure and restore the topology with every snapshot at full resolution for the "
           + "retention (history.full = history.retention), on the same data, for comparison (default: on).")
@@ -223,7 +233,8 @@ public final class BenchCommand implements Callable<Integer> {
       // Live after the drains, on a warm JVM, as a long-running streams-app is: run first, on a cold
       // JIT, it measured p99 14 s (see BENCHMARKS.md).
       if (!max) {
-        final Live live = live(admin, servers, dir, model, seconds);
+        final int liveSeconds = liveDurationText == null ? seconds : (int) Durations.parse(liveDurationText).toSeconds();
+        final Live live = live(admin, servers, dir, model, liveSeconds);
         p50 = live.percentile(50);
         p99 = live.percentile(99);
         System.out.printf("live: %,d rec/s offered, %,.0f rec/s produced for %d s, %.2f cores (JIT %.2f), heap max %d MB; "
@@ -258,7 +269,7 @@ public final class BenchCommand implements Callable<Integer> {
       producer.flush();
     }
     System.out.printf("backlog %s: %d s of load = %,d records%n", prefix, seconds, produced);
-    return new Backlog(admin, servers, dir, prefix, inputs(prefix), produced);
+    return new Backlog(admin, servers, dir, prefix, inputs(prefix), produced, t0 + (seconds - 1) * 1000L);
   }
 
   private static void deleteTopics(final Admin admin, final String prefix) throws Exception {
@@ -288,7 +299,8 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** What every drain of one run shares: the broker, the backlog's topics and their size. */
-  private record Backlog(Admin admin, String servers, Path dir, String prefix, List<TopicPartition> inputs, long records) {}
+  private record Backlog(Admin admin, String servers, Path dir, String prefix, List<TopicPartition> inputs, long records,
+      long lastTimestampMs) {}
 
   /** One drain of each topology, in the same order every round. */
   private record Round(Drain pass, Drain real, Drain decode) {}
@@ -307,9 +319,20 @@ public final class BenchCommand implements Callable<Integer> {
      * scaled with them makes this an upper bound).
      */
     double projectedRestoreSeconds(final int hostsPerTask) {
-      final double bytes = changelogBytesPerInstanceDay * hostsPerTask / measuredChangelogBytesPerTask;
-      final double records = changelogRecordsPerInstanceDay * hostsPerTask / measuredRecordsPerTask;
-      return slowestTaskMs / 1000 * Math.max(bytes, records);
+      return slowestTaskMs / 1000 * Math.max(bytesRatio(hostsPerTask), recordsRatio(hostsPerTask));
+    }
+
+    /** The same scaled by records alone: the lower bound when a restore is paid per record. */
+    double projectedRestoreSecondsByRecords(final int hostsPerTask) {
+      return slowestTaskMs / 1000 * recordsRatio(hostsPerTask);
+    }
+
+    private double bytesRatio(final int hostsPerTask) {
+      return changelogBytesPerInstanceDay * hostsPerTask / measuredChangelogBytesPerTask;
+    }
+
+    private double recordsRatio(final int hostsPerTask) {
+      return changelogRecordsPerInstanceDay * hostsPerTask / measuredRecordsPerTask;
     }
   }
 
@@ -351,6 +374,12 @@ public final class BenchCommand implements Callable<Integer> {
       // its partitions until its session times out (session.timeout.ms, 45 s by default) on top
       streams.close(new KafkaStreams.CloseOptions().leaveGroup(true));
     }
+    // what the broker would have deleted by now had the samples come in real time
+    final long keep = config.history().full().toMillis() + Math.max(60_000, config.history().full().toMillis() / 12);
+    final long trimmed = Recovery.trimBefore(b.admin(), appId + "-" + HistoryStores.TIMELINE + "-changelog",
+        b.lastTimestampMs() - keep);
+    System.out.printf("  %,d records older than %d s trimmed from the %s changelog, as the broker's retention does in "
+        + "real time%n", trimmed, keep / 1000, HistoryStores.TIMELINE);
     final Map<String, Long> disk = Recovery.bytesByStore(state);
     final Map<String, long[]> logs = Recovery.changelogsByStore(b.admin(), appId);
     final List<StateProjection.Store> stores = new ArrayList<>();
@@ -379,6 +408,13 @@ public final class BenchCommand implements Callable<Integer> {
     }
     System.out.printf("  per instance-day: %,.0f KB on disk, %,.0f KB of changelog (%,.0f records)%n", diskDay / 1024,
         logDay / 1024, recordsDay);
+    final java.util.Set<String> quiet = java.util.Set.of(HistoryStores.TIMELINE, HistoryStores.TIMELINE_ROLLUP,
+        OomwatchTopology.INSTANCES, OomwatchTopology.HOST_WINDOWS);
+    System.out.printf("  of which a quiet instance's (no fork, kill or alert: %s): %,.0f KB on disk, %,.0f KB of changelog%n",
+        String.join(", ", new java.util.TreeSet<>(quiet)),
+        day.stream().filter(d -> quiet.contains(d.name())).mapToDouble(StateProjection.PerInstanceDay::diskBytes).sum() / 1024,
+        day.stream().filter(d -> quiet.contains(d.name())).mapToDouble(StateProjection.PerInstanceDay::changelogBytes).sum()
+            / 1024);
     final long changelogs = logs.values().stream().mapToLong(v -> v[0]).sum();
     final long records = logs.values().stream().mapToLong(v -> v[1]).sum();
     deleteTree(state); // the folder is lost: the next start restores everything from the changelogs
@@ -404,8 +440,9 @@ public final class BenchCommand implements Callable<Integer> {
     final int tasks = Math.max(1, restore.tasks());
     final StateResult result = new StateResult(diskDay / 1024, logDay, recordsDay, (double) changelogs / tasks,
         (double) records / tasks, restore.slowestTaskMs());
-    System.out.printf("  a task of 1,250 hosts restoring a day of this state: ~%.1f s (projected from the restore above)%n",
-        result.projectedRestoreSeconds(1_250));
+    System.out.printf("  a task of 1,250 hosts restoring a day of this state, projected from the restore above: %.1f s "
+            + "scaled by its records, %.1f s by the larger of records and bytes%n",
+        result.projectedRestoreSecondsByRecords(1_250), result.projectedRestoreSeconds(1_250));
     deleteTopics(b.admin(), appId + "-");
     return result;
   }
@@ -502,6 +539,17 @@ public final class BenchCommand implements Callable<Integer> {
             produced += send(producer, prefix, model.slice(System.currentTimeMillis(), slice, SLICES).records());
           }
           m.sample();
+          if (s % 60 == 59 && reportsState(seconds)) {
+            // what the stores and their changelogs hold as the run goes on: flat once past their retention
+            final Map<String, Long> disk = Recovery.bytesByStore(Path.of(config.stateDir(), appId));
+            final Map<String, long[]> logs = Recovery.changelogsByStore(admin, appId, false);
+            System.out.printf("live at %d min: %s %,d KB on disk, %,d KB of changelog; all stores %,d KB on disk, "
+                    + "%,d KB of changelog%n", (s + 1) / 60, HistoryStores.TIMELINE,
+                disk.getOrDefault(HistoryStores.TIMELINE, 0L) >> 10,
+                logs.getOrDefault(HistoryStores.TIMELINE, new long[2])[0] >> 10,
+                disk.values().stream().mapToLong(Long::longValue).sum() >> 10,
+                logs.values().stream().mapToLong(v -> v[0]).sum() >> 10);
+          }
           if (s % 5 == 4) {
             live.maxLag = Math.max(live.maxLag, lag.of(appId));
           }

@@ -3,6 +3,7 @@ package dev.oomwatch.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -120,6 +121,12 @@ final class Recovery implements StateRestoreListener {
 
   /** Bytes and records of each changelog topic of an application, by store name (leaders only). */
   static Map<String, long[]> changelogsByStore(final Admin admin, final String appId) throws Exception {
+    return changelogsByStore(admin, appId, true);
+  }
+
+  /** As above; without {@code count}, the records are not read (and not counted). */
+  static Map<String, long[]> changelogsByStore(final Admin admin, final String appId, final boolean count)
+      throws Exception {
     final Map<String, long[]> out = new java.util.TreeMap<>();
     final Map<TopicPartition, Long> sizes = new java.util.HashMap<>();
     final var brokers = admin.describeCluster().nodes().get().stream().map(Node::id).toList();
@@ -134,7 +141,7 @@ final class Recovery implements StateRestoreListener {
     }
     // records counted by reading them: offsets would count the transaction markers too, one per
     // partition and commit, as many as the roll-up's pages in a run of minutes
-    final Map<TopicPartition, Long> records = countRecords(admin, sizes.keySet());
+    final Map<TopicPartition, Long> records = count ? countRecords(admin, sizes.keySet()) : Map.of();
     sizes.forEach((tp, bytes) -> {
       final String store = tp.topic().substring(appId.length() + 1, tp.topic().length() - "-changelog".length());
       final long[] sum = out.computeIfAbsent(store, k -> new long[2]);
@@ -165,6 +172,65 @@ final class Recovery implements StateRestoreListener {
       }
     }
     return counts;
+  }
+
+  /**
+   * Deletes the records of a changelog older than {@code cutMs}, as the broker's retention does
+   * for a streams-app running in real time. A bench drains hours of samples in minutes, and the
+   * transaction markers between them carry the broker's clock: every segment then looks minutes
+   * old to the broker and nothing is deleted until that long has passed. Found by reading record
+   * timestamps (the time index holds the markers' too); returns the records deleted.
+   */
+  static long trimBefore(final Admin admin, final String topic, final long cutMs) throws Exception {
+    final String servers = admin.describeCluster().nodes().get().stream().map(n -> n.host() + ":" + n.port())
+        .collect(java.util.stream.Collectors.joining(","));
+    final Map<String, Object> props = Map.of("bootstrap.servers", servers, "isolation.level", "read_committed",
+        "enable.auto.commit", false, "max.poll.records", 1);
+    final Map<TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> cuts = new java.util.HashMap<>();
+    long deleted = 0;
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      final Map<TopicPartition, Long> starts = consumer.beginningOffsets(partitions);
+      final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      for (final TopicPartition tp : partitions) {
+        long lo = starts.get(tp);
+        long hi = ends.get(tp);
+        while (lo < hi) { // the first offset whose record is at or after the cut
+          final long mid = lo + (hi - lo) / 2;
+          final Long ts = timestampAtOrAfter(consumer, tp, mid, ends.get(tp));
+          if (ts == null || ts >= cutMs) {
+            hi = mid;
+          } else {
+            lo = mid + 1;
+          }
+        }
+        if (lo > starts.get(tp)) {
+          cuts.put(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(lo));
+          deleted += lo - starts.get(tp);
+        }
+      }
+    }
+    if (!cuts.isEmpty()) {
+      admin.deleteRecords(cuts).all().get();
+    }
+    return deleted;
+  }
+
+  private static Long timestampAtOrAfter(final org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer,
+      final TopicPartition tp, final long offset, final long end) {
+    consumer.seek(tp, offset);
+    final long deadline = System.currentTimeMillis() + 10_000;
+    while (consumer.position(tp) < end && System.currentTimeMillis() < deadline) {
+      final var records = consumer.poll(java.time.Duration.ofMillis(200)).records(tp);
+      if (!records.isEmpty()) {
+        return records.get(0).timestamp();
+      }
+    }
+    return null;
   }
 
   /** Bytes of the changelog topics of an application on the brokers' disks (leaders and followers). */
