@@ -382,6 +382,11 @@ public final class BenchCommand implements Callable<Integer> {
         + "real time%n", trimmed, keep / 1000, HistoryStores.TIMELINE);
     final Map<String, Long> disk = Recovery.bytesByStore(state);
     final Map<String, long[]> logs = Recovery.changelogsByStore(b.admin(), appId);
+    final long[] timeline = logs.get(HistoryStores.TIMELINE);
+    if (timeline != null && trimmed > 0) {
+      // the broker frees the trimmed segments' files later: their share of the bytes is gone already
+      timeline[0] = Math.round(timeline[0] * (double) timeline[1] / (timeline[1] + trimmed));
+    }
     final List<StateProjection.Store> stores = new ArrayList<>();
     final java.util.Set<String> names = new java.util.TreeSet<>(disk.keySet());
     names.addAll(logs.keySet());
