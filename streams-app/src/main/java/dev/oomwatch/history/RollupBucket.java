@@ -28,9 +28,21 @@ public final class RollupBucket {
     this.startMs = startMs;
   }
 
-  static Long[] figures(final TimelinePoint p) {
-    return new Long[] {p.usedMemory(), p.usedMemoryRss(), p.maxmemory(), p.serverRss(), p.childRss(),
-        p.cgroupUsage(), p.cgroupAnon(), p.cgroupLimit(), p.physical(), p.limit()};
+  /** Figure {@code i} of a snapshot, in layout order; read field by field (an array per snapshot showed in profiles). */
+  static Long figure(final TimelinePoint p, final int i) {
+    return switch (i) {
+      case 0 -> p.usedMemory();
+      case 1 -> p.usedMemoryRss();
+      case 2 -> p.maxmemory();
+      case 3 -> p.serverRss();
+      case 4 -> p.childRss();
+      case 5 -> p.cgroupUsage();
+      case 6 -> p.cgroupAnon();
+      case 7 -> p.cgroupLimit();
+      case 8 -> p.physical();
+      case 9 -> p.limit();
+      default -> throw new IllegalArgumentException("no figure " + i);
+    };
   }
 
   void add(final TimelinePoint p) {
@@ -46,12 +58,12 @@ public final class RollupBucket {
         childPid = p.childPid();
       }
     }
-    final Long[] f = figures(p);
     for (int i = 0; i < N; i++) {
-      if (f[i] == null) {
+      final Long figure = figure(p, i);
+      if (figure == null) {
         continue;
       }
-      final long v = f[i];
+      final long v = figure;
       if ((present & (1 << i)) == 0) {
         present |= 1 << i;
         min[i] = v;

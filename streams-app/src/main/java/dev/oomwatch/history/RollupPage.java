@@ -1,7 +1,7 @@
 package dev.oomwatch.history;
 
-import java.util.Collection;
-import java.util.TreeMap;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A page of an instance's rolled-up timeline: the buckets of one {@code history.page} span, written
@@ -11,24 +11,40 @@ import java.util.TreeMap;
 public final class RollupPage {
   private final long startMs;
   private final long bucketMs;
-  private final TreeMap<Long, RollupBucket> buckets = new TreeMap<>();
+  /** By bucket index in the page; null where no snapshot fell. */
+  private final RollupBucket[] slots;
   private long lastMs = Long.MIN_VALUE;
 
-  public RollupPage(final long startMs, final long bucketMs) {
+  /** A page of {@code pageMs} starting at {@code startMs}. */
+  public RollupPage(final long startMs, final long bucketMs, final long pageMs) {
     this.startMs = startMs;
     this.bucketMs = bucketMs;
+    this.slots = new RollupBucket[(int) Math.max(1, pageMs / bucketMs)];
   }
 
   public void add(final TimelinePoint p) {
-    final long start = Math.floorDiv(p.timestampMs(), bucketMs) * bucketMs;
-    buckets.computeIfAbsent(start, RollupBucket::new).add(p);
+    final int index = index(p.timestampMs());
+    RollupBucket bucket = slots[index];
+    if (bucket == null) {
+      bucket = new RollupBucket(startMs + index * bucketMs);
+      slots[index] = bucket;
+    }
+    bucket.add(p);
     lastMs = Math.max(lastMs, p.timestampMs());
   }
 
-  /** Used by the serde: a bucket read back, in start order. */
+  /** Used by the serde: a bucket read back. */
   void put(final RollupBucket bucket) {
-    buckets.put(bucket.startMs, bucket);
+    slots[index(bucket.startMs)] = bucket;
     lastMs = Math.max(lastMs, bucket.lastMs);
+  }
+
+  private int index(final long ms) {
+    final long index = Math.floorDiv(ms - startMs, bucketMs);
+    if (index < 0 || index >= slots.length) {
+      throw new IllegalArgumentException("time " + ms + " is outside the page at " + startMs);
+    }
+    return (int) index;
   }
 
   public long startMs() {
@@ -44,11 +60,28 @@ public final class RollupPage {
     return lastMs;
   }
 
-  public Collection<RollupBucket> buckets() {
-    return buckets.values();
+  /** The buckets that saw a snapshot, in time order. */
+  public List<RollupBucket> buckets() {
+    final List<RollupBucket> out = new ArrayList<>();
+    for (final RollupBucket b : slots) {
+      if (b != null) {
+        out.add(b);
+      }
+    }
+    return out;
+  }
+
+  /** How many buckets the page spans. */
+  int slots() {
+    return slots.length;
   }
 
   public boolean isEmpty() {
-    return buckets.isEmpty();
+    for (final RollupBucket b : slots) {
+      if (b != null) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * written as a difference: its last against the previous bucket's last, its minimum and maximum
  * against its own last. A quiet instance's buckets are then a few bytes each.
  *
- * <p>Layout: version, page start, bucket width, bucket count; per bucket: buckets since the
+ * <p>Layout: version, page start, bucket width, buckets in the page, buckets present; per bucket: buckets since the
  * previous one, samples, reachable samples, flags (forking, child pid present), [child pid], last
  * timestamp after the bucket's start, mask of present figures, mask of flat figures (minimum equal
  * to maximum), then per present figure: last minus previous last and, unless flat, last minus
@@ -51,10 +51,12 @@ public final class RollupPageSerde implements Serde<RollupPage> {
       out.writeByte(VERSION);
       ByteUtils.writeVarlong(page.startMs(), out);
       ByteUtils.writeVarlong(page.bucketMs(), out);
-      ByteUtils.writeVarint(page.buckets().size(), out);
+      ByteUtils.writeVarint(page.slots(), out);
+      final java.util.List<RollupBucket> buckets = page.buckets();
+      ByteUtils.writeVarint(buckets.size(), out);
       final long[] previous = new long[RollupBucket.N];
       long previousStart = page.startMs();
-      for (final RollupBucket b : page.buckets()) {
+      for (final RollupBucket b : buckets) {
         ByteUtils.writeVarlong((b.startMs - previousStart) / page.bucketMs(), out);
         previousStart = b.startMs;
         ByteUtils.writeVarint(b.samples, out);
@@ -96,8 +98,9 @@ public final class RollupPageSerde implements Serde<RollupPage> {
     }
     final long start = ByteUtils.readVarlong(in);
     final long bucketMs = ByteUtils.readVarlong(in);
+    final int slots = ByteUtils.readVarint(in);
     final int count = ByteUtils.readVarint(in);
-    final RollupPage page = new RollupPage(start, bucketMs);
+    final RollupPage page = new RollupPage(start, bucketMs, slots * bucketMs);
     final long[] previous = new long[RollupBucket.N];
     long bucketStart = start;
     for (int k = 0; k < count; k++) {

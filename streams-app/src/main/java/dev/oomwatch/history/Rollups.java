@@ -20,12 +20,16 @@ final class Rollups {
   private final WindowStore<String, TimelinePoint> full;
   private final WindowStore<String, RollupPage> pages;
   private final Map<String, RollupPage> open = new HashMap<>();
+  private final long bucketMs;
+  private final long pageMs;
 
   Rollups(final HistoryConfig config, final WindowStore<String, TimelinePoint> full,
       final WindowStore<String, RollupPage> pages) {
     this.config = config;
     this.full = full;
     this.pages = pages;
+    this.bucketMs = config.bucket().toMillis();
+    this.pageMs = config.page().toMillis();
   }
 
   /** Folds a snapshot already written to the full-resolution store into its instance's page. */
@@ -38,7 +42,7 @@ final class Rollups {
       page.add(p);
     } else if (page.startMs() < pageStart) {
       write(key, page);
-      final RollupPage next = new RollupPage(pageStart, config.bucket().toMillis());
+      final RollupPage next = newPage(pageStart);
       next.add(p);
       open.put(key, next);
     } else {
@@ -93,7 +97,7 @@ final class Rollups {
           if (current != null) {
             write(key, current);
           }
-          current = new RollupPage(pageStart, config.bucket().toMillis());
+          current = newPage(pageStart);
         }
         current.add(next.value);
       }
@@ -103,7 +107,7 @@ final class Rollups {
       if (current != null) {
         write(key, current);
       }
-      current = new RollupPage(config.pageStart(ts), config.bucket().toMillis());
+      current = newPage(config.pageStart(ts));
       current.add(p);
     }
     open.put(key, current);
@@ -114,10 +118,14 @@ final class Rollups {
     final long pageStart = config.pageStart(p.timestampMs());
     RollupPage page = pages.fetch(key, pageStart);
     if (page == null) {
-      page = new RollupPage(pageStart, config.bucket().toMillis());
+      page = newPage(pageStart);
     }
     page.add(p);
     write(key, page);
+  }
+
+  private RollupPage newPage(final long startMs) {
+    return new RollupPage(startMs, bucketMs, pageMs);
   }
 
   private void write(final String key, final RollupPage page) {

@@ -17,7 +17,7 @@ class RollupPageSerdeTest {
 
   @Test
   void keepsEachFiguresMinimumMaximumAndLastByTimestampNotArrivalAndReadsBackTheSame() {
-    final RollupPage page = new RollupPage(T, 10_000);
+    final RollupPage page = new RollupPage(T, 10_000, 600_000);
     page.add(point(T + 1_000, 500L, 900L, false, null));
     page.add(point(T + 3_000, 700L, 800L, false, null));
     page.add(point(T + 2_000, 100L, 950L, true, 77L)); // late: a low and a high, but not the last
@@ -49,7 +49,7 @@ class RollupPageSerdeTest {
 
   @Test
   void aQuietBucketTakesAFewBytesPerFigure() {
-    final RollupPage page = new RollupPage(T, 10_000);
+    final RollupPage page = new RollupPage(T, 10_000, 600_000);
     for (int s = 0; s < 600; s++) {
       page.add(point(T + s * 1_000L, 300_000_000L + (s % 3) * 100, 320_000_000L, false, null));
     }

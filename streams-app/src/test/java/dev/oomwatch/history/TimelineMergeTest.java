@@ -15,7 +15,7 @@ class TimelineMergeTest {
 
   @Test
   void aBucketWhoseEverySampleIsAtFullResolutionGivesWayAndAnyOtherIsServedWithoutItsStrayPoints() {
-    final RollupPage page = new RollupPage(T, 10_000);
+    final RollupPage page = new RollupPage(T, 10_000, 600_000);
     final List<TimelinePoint> full = new ArrayList<>();
     for (int s = 0; s < 40; s++) {
       final TimelinePoint p = point(T + s * 1_000L, 100 + s);
