@@ -4,7 +4,6 @@ import dev.oomwatch.detect.InstanceState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,8 +25,17 @@ final class Details {
   private final WindowStore<String, DetailChunk> detail;
   /** Per instance in a span: {first ms of the stretch not yet written, last ms in the span}. */
   private final Map<String, long[]> open = new HashMap<>();
-  /** Instances met since this task started: a span open before it is taken up on the first meeting. */
-  private final Set<String> met = new HashSet<>();
+  /**
+   * Instances met since this task started: a span open before it is taken up on the first meeting.
+   * Bounded (pods come and go): one forgotten and met again is taken up again, after the last chunk.
+   */
+  private final Set<String> met = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(final Map.Entry<String, Boolean> eldest) {
+      return size() > MET;
+    }
+  });
+  private static final int MET = 100_000;
 
   Details(final HistoryConfig config, final WindowStore<String, TimelinePoint> full,
       final WindowStore<String, DetailChunk> detail) {

@@ -75,13 +75,4 @@ public final class RollupPage {
   int slots() {
     return slots.length;
   }
-
-  public boolean isEmpty() {
-    for (final RollupBucket b : slots) {
-      if (b != null) {
-        return false;
-      }
-    }
-    return true;
-  }
 }
