@@ -81,7 +81,12 @@ class KernelOomKillIT {
               .filter(p -> p.getRole() == ProcessRole.FORK_CHILD && p.getServerPid() == serverPid).toList();
           assertThat(children).as("the fork child of %d", serverPid).isNotEmpty();
         });
-        final ProcessMemory server = before.get(before.size() - 1).getProcesses().stream()
+        // A second clear of the kill: the kill's stamp is the kernel's clock converted to wall time,
+        // and a sample taken as the OOM killer took the server reads it half gone (no cgroup).
+        final List<HostSample> settled = before.stream()
+            .filter(h -> h.getTimestampMs() <= kill.getTimestampMs() - 1_000).toList();
+        assertThat(settled).as("host samples a second before the kill").isNotEmpty();
+        final ProcessMemory server = settled.get(settled.size() - 1).getProcesses().stream()
             .filter(p -> p.getPid() == serverPid).findFirst().orElseThrow();
         assertThat(server.getCgroup().getPath()).isEqualTo(cgroup.path());
         assertThat(server.getCgroup().getLimit()).isEqualTo(LIMIT);
