@@ -153,14 +153,8 @@ final class Recovery implements StateRestoreListener {
 
   private static Map<TopicPartition, Long> countRecords(final Admin admin, final java.util.Set<TopicPartition> partitions)
       throws Exception {
-    final String servers = admin.describeCluster().nodes().get().stream().map(n -> n.host() + ":" + n.port())
-        .collect(java.util.stream.Collectors.joining(","));
-    final Map<String, Object> props = Map.of("bootstrap.servers", servers, "isolation.level", "read_committed",
-        "enable.auto.commit", false, "max.poll.records", 10_000);
     final Map<TopicPartition, Long> counts = new java.util.HashMap<>();
-    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+    try (var consumer = reader(admin, 10_000)) {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
@@ -182,15 +176,9 @@ final class Recovery implements StateRestoreListener {
    * timestamps (the time index holds the markers' too); returns the records deleted.
    */
   static long trimBefore(final Admin admin, final String topic, final long cutMs) throws Exception {
-    final String servers = admin.describeCluster().nodes().get().stream().map(n -> n.host() + ":" + n.port())
-        .collect(java.util.stream.Collectors.joining(","));
-    final Map<String, Object> props = Map.of("bootstrap.servers", servers, "isolation.level", "read_committed",
-        "enable.auto.commit", false, "max.poll.records", 1);
     final Map<TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> cuts = new java.util.HashMap<>();
     long deleted = 0;
-    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
-        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+    try (var consumer = reader(admin, 1)) {
       final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       consumer.assign(partitions);
@@ -218,6 +206,18 @@ final class Recovery implements StateRestoreListener {
       admin.deleteRecords(cuts).all().get();
     }
     return deleted;
+  }
+
+  /** A committed-records reader of the admin's cluster, assigned by hand, polling {@code maxPoll} at a time. */
+  private static org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> reader(final Admin admin,
+      final int maxPoll) throws Exception {
+    final String servers = admin.describeCluster().nodes().get().stream().map(n -> n.host() + ":" + n.port())
+        .collect(java.util.stream.Collectors.joining(","));
+    final Map<String, Object> props = Map.of("bootstrap.servers", servers, "isolation.level", "read_committed",
+        "enable.auto.commit", false, "max.poll.records", maxPoll);
+    return new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer());
   }
 
   private static Long timestampAtOrAfter(final org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer,

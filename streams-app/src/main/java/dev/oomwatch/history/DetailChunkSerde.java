@@ -1,16 +1,8 @@
 package dev.oomwatch.history;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.ByteUtils;
 
 /**
@@ -20,32 +12,26 @@ import org.apache.kafka.common.utils.ByteUtils;
  * flags (reachable, forking), mask of present figures, then each present figure minus its previous
  * value (0 before the first).
  */
-public final class DetailChunkSerde implements Serde<DetailChunk> {
+public final class DetailChunkSerde extends CompactSerde<DetailChunk> {
   private static final byte VERSION = 1;
   private static final int FIGURES = 11;
 
-  @Override
-  public Serializer<DetailChunk> serializer() {
-    return (topic, chunk) -> chunk == null ? null : write(chunk);
+  public DetailChunkSerde() {
+    super("a detail chunk");
   }
 
   @Override
-  public Deserializer<DetailChunk> deserializer() {
-    return (topic, bytes) -> {
-      if (bytes == null) {
-        return null;
-      }
-      try {
-        return read(ByteBuffer.wrap(bytes));
-      } catch (RuntimeException e) {
-        throw new SerializationException("cannot read a detail chunk from " + topic + " (" + bytes.length + " bytes)", e);
-      }
-    };
+  byte[] encode(final DetailChunk value) {
+    return write(value);
+  }
+
+  @Override
+  DetailChunk decode(final ByteBuffer in) {
+    return read(in);
   }
 
   static byte[] write(final DetailChunk chunk) {
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 16 * chunk.points().size());
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
+    return bytes(16 + 16 * chunk.points().size(), out -> {
       out.writeByte(VERSION);
       ByteUtils.writeVarint(chunk.points().size(), out);
       long previousTs = 0;
@@ -69,10 +55,7 @@ public final class DetailChunkSerde implements Serde<DetailChunk> {
           }
         }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a byte array does not fail
-    }
-    return bytes.toByteArray();
+    });
   }
 
   static DetailChunk read(final ByteBuffer in) {

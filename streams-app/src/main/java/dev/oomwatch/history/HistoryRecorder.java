@@ -37,11 +37,12 @@ public final class HistoryRecorder {
   }
 
   /**
-   * A snapshot, after the instance's state has seen it; {@code forkStarted} when it began a fork
-   * (the quiet before it is then copied into the detail).
+   * A snapshot, after the instance's state has seen it; {@code key} is the instance's
+   * ({@link HistoryStores#key}, built once per record by the caller); {@code forkStarted} when it
+   * began a fork (the quiet before it is then copied into the detail).
    */
-  public void snapshot(final InstanceSnapshot snapshot, final InstanceState state, final boolean forkStarted) {
-    final String key = HistoryStores.key(snapshot.host(), snapshot.instance());
+  public void snapshot(final String key, final InstanceSnapshot snapshot, final InstanceState state,
+      final boolean forkStarted) {
     final TimelinePoint point = TimelinePoint.of(snapshot);
     final long ts = snapshot.timestampMs();
     timeline.put(key, point, ts);

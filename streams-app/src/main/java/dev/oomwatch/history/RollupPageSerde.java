@@ -1,15 +1,7 @@
 package dev.oomwatch.history;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.utils.ByteUtils;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * A rolled-up page in a compact binary layout, because its bytes are what a day of history costs
@@ -23,31 +15,25 @@ import org.apache.kafka.common.serialization.Serializer;
  * to maximum), then per present figure: last minus previous last and, unless flat, last minus
  * minimum and maximum minus last.
  */
-public final class RollupPageSerde implements Serde<RollupPage> {
+public final class RollupPageSerde extends CompactSerde<RollupPage> {
   private static final byte VERSION = 1;
 
-  @Override
-  public Serializer<RollupPage> serializer() {
-    return (topic, page) -> page == null ? null : write(page);
+  public RollupPageSerde() {
+    super("a rolled-up page");
   }
 
   @Override
-  public Deserializer<RollupPage> deserializer() {
-    return (topic, bytes) -> {
-      if (bytes == null) {
-        return null;
-      }
-      try {
-        return read(ByteBuffer.wrap(bytes));
-      } catch (RuntimeException e) {
-        throw new SerializationException("cannot read a rolled-up page from " + topic + " (" + bytes.length + " bytes)", e);
-      }
-    };
+  byte[] encode(final RollupPage value) {
+    return write(value);
+  }
+
+  @Override
+  RollupPage decode(final ByteBuffer in) {
+    return read(in);
   }
 
   static byte[] write(final RollupPage page) {
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 24 * page.buckets().size());
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
+    return bytes(64 + 24 * page.slots(), out -> {
       out.writeByte(VERSION);
       ByteUtils.writeVarlong(page.startMs(), out);
       ByteUtils.writeVarlong(page.bucketMs(), out);
@@ -85,10 +71,7 @@ public final class RollupPageSerde implements Serde<RollupPage> {
           }
         }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a byte array does not fail
-    }
-    return bytes.toByteArray();
+    });
   }
 
   static RollupPage read(final ByteBuffer in) {

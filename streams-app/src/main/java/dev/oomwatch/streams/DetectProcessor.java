@@ -249,11 +249,12 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
       final long recordTs, final boolean fromRedis) {
     final boolean wasForking = state.forkStartMs != null;
     InstanceTracker.observe(state, snapshot, config);
-    metrics.snapshot(instanceKey(snapshot.host(), snapshot.instance()), snapshot, context.currentSystemTimeMs());
+    final String key = instanceKey(snapshot.host(), snapshot.instance());
+    metrics.snapshot(key, snapshot, context.currentSystemTimeMs());
     // A Redis sample's snapshot already carries the kernel view of its time: the timeline takes
     // those, plus the kernel's own looks while a fork runs (its 200 ms detail), not every host sample.
     if (fromRedis || snapshot.forking()) {
-      history.snapshot(snapshot, state, !wasForking && state.forkStartMs != null);
+      history.snapshot(key, snapshot, state, !wasForking && state.forkStartMs != null);
     }
     final List<Finding> findings = new ArrayList<>();
     for (final Detector detector : detectors) {
@@ -439,8 +440,9 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
     return Collections.unmodifiableSet(types);
   }
 
+  /** The instance's key in the stores: the history's own, so one string serves both. */
   static String instanceKey(final String host, final String instance) {
-    return host + "|" + instance;
+    return dev.oomwatch.history.HistoryStores.key(host, instance);
   }
 
   static String alertPrefix(final String host, final String instance) {
