@@ -113,7 +113,7 @@ class CollectorIT {
   }
 
   @Test
-  void aBrokerAwayForThirtySecondsLosesNoSample() {
+  void aBrokerAwayForSecondsLosesNoSample() {
     try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"));
         RedisBackend redis = TestBackends.redis(dir.resolve("redis"), "--save", "")) {
       final Settings settings = settings(kafka, redis);
@@ -121,7 +121,9 @@ class CollectorIT {
       final long taken;
       try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
         read(kafka, list -> !list.isEmpty());
-        kafka.outage(Duration.ofSeconds(30));
+        // the producer never gives up on a record (delivery timeout unbounded): a dozen seconds away are
+        // dozens of samples held and sent in order; the ten-minute outage is scripts/collector-outage.sh's
+        kafka.outage(Duration.ofSeconds(12));
         final long deadline = System.currentTimeMillis() + 60_000;
         while (collector.publisher().pending() > 0 && System.currentTimeMillis() < deadline) {
           sleep(200);

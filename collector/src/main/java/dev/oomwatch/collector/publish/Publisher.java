@@ -73,8 +73,12 @@ public final class Publisher implements AutoCloseable {
     overrides.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     overrides.put(ProducerConfig.ACKS_CONFIG, "all");
     overrides.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    // In order; through an outage the bounded buffer, not the producer, decides what is dropped.
-    overrides.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    // One request in flight per broker. With more, a first request to a partition the broker is still
+    // opening (topics just created, as at a first start, where the kills before the start go out at
+    // once) is refused NOT_LEADER_OR_FOLLOWER, overtaken by the next, then refused as out of order
+    // for ever (KAFKA-15591), with the delivery timeout below unbounded. A collector's few records a
+    // second, or an outage's backlog, go out in batches: one request at a time is plenty.
+    overrides.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     // Never give up on a record handed to the producer: it retries, in order, until the broker is
     // back. A batch that expired could let a later record of the same partition overtake it.
     overrides.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
