@@ -118,8 +118,8 @@ class CollectorIT {
         RedisBackend redis = TestBackends.redis(dir.resolve("redis"), "--save", "")) {
       final Settings settings = settings(kafka, redis);
       TopicRecords.provision(kafka.bootstrapServers(), settings);
-      final long taken;
-      try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
+      final Collector collector = Collector.start(CollectorConfig.from(settings));
+      try {
         read(kafka, list -> !list.isEmpty());
         // the producer never gives up on a record (delivery timeout unbounded): a dozen seconds away are
         // dozens of samples held and sent in order; the ten-minute outage is scripts/collector-outage.sh's
@@ -130,8 +130,11 @@ class CollectorIT {
         }
         assertThat(collector.publisher().pending()).as("records still waiting after the broker came back").isZero();
         assertThat(collector.metrics().dropped.get()).isZero();
-        taken = collector.metrics().redisSamples.get() + collector.metrics().redisUnreachable.get();
+      } finally {
+        collector.close();
       }
+      // counted once the collector has stopped: a sample taken while it closes is sent, and counted, too
+      final long taken = collector.metrics().redisSamples.get() + collector.metrics().redisUnreachable.get();
       final List<RedisSample> all = read(kafka, list -> list.size() >= taken);
       for (int i = 1; i < all.size(); i++) {
         final long gap = all.get(i).getTimestampMs() - all.get(i - 1).getTimestampMs();
