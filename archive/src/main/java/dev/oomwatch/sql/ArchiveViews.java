@@ -54,7 +54,48 @@ public final class ArchiveViews {
       FROM picked
       """;
 
+  /** Tries of {@link #query} when a file it listed was gone by the time it was read. */
+  private static final int TRIES = 5;
+
   private ArchiveViews() {}
+
+  /** What a caller does with a connection of {@link #open}. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T on(Connection db) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} on a connection of {@link #open}, again on a fresh one (up to five tries) when a
+   * Parquet file the views listed was gone when DuckDB opened it. An archiver that starts, or is given
+   * a partition, removes the files of its last uncommitted roll (their records are read again), and a
+   * query listing the folder at that moment meets one missing; the next listing no longer has it.
+   * DuckDB reads the files while it executes (results are materialized, not streamed), so {@code work}
+   * has printed nothing when this fails.
+   */
+  public static <T> T query(final Path root, final Work<T> work) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      try (Connection db = open(root)) {
+        return work.on(db);
+      } catch (SQLException e) {
+        if (attempt >= TRIES || !aFileWentAway(e)) {
+          throw e;
+        }
+        try {
+          Thread.sleep(50L * attempt);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** DuckDB's words for a file that was listed and then not there. */
+  static boolean aFileWentAway(final SQLException e) {
+    final String message = String.valueOf(e.getMessage());
+    return message.contains("Cannot open file") && message.contains("No such file or directory");
+  }
 
   /** A connection with every view defined; types with no file yet are empty views of the right columns. */
   public static Connection open(final Path root) throws SQLException {

@@ -1,7 +1,6 @@
 package dev.oomwatch.sql;
 
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -35,12 +34,17 @@ public final class SqlCommand implements Callable<Integer> {
       System.err.println("oomwatch sql: --format is table, csv or json, not " + format);
       return 2;
     }
-    try (Connection db = ArchiveViews.open(archive); Statement s = db.createStatement()) {
-      if (s.execute(query)) {
-        try (ResultSet rs = s.getResultSet()) {
-          output.print(rs, System.out);
+    try {
+      ArchiveViews.query(archive, db -> {
+        try (Statement s = db.createStatement()) {
+          if (s.execute(query)) {
+            try (ResultSet rs = s.getResultSet()) {
+              output.print(rs, System.out);
+            }
+          }
         }
-      }
+        return null;
+      });
       return 0;
     } catch (SQLException e) {
       System.err.println("oomwatch sql: " + e.getMessage());
