@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -35,6 +36,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -543,7 +545,7 @@ public final class BenchCommand implements Callable<Integer> {
             final long due = start + s * 1000L + slice * (1000L / SLICES);
             Thread.sleep(Math.max(0, due - System.currentTimeMillis()));
             // records carry the time they are sent: the alert's eventTimeMs is its cause's
-            produced += send(producer, prefix, model.slice(System.currentTimeMillis(), slice, SLICES).records());
+            produced += send(producer, prefix, model.slice(System.currentTimeMillis(), slice, SLICES).records(), null);
           }
           m.sample();
           if (s % 60 == 59 && reportsState(seconds)) {
@@ -696,15 +698,10 @@ public final class BenchCommand implements Callable<Integer> {
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
+  /** Sends the records to their topics; {@code delivery} (may be null) learns of each send's outcome. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static int send(final KafkaProducer<String, byte[]> producer, final String prefix,
-      final List<SpecificRecord> records) {
-    return send(producer, prefix, records, null);
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static int send(final KafkaProducer<String, byte[]> producer, final String prefix,
-      final List<SpecificRecord> records, final Delivery delivery) {
+      final List<SpecificRecord> records, final Callback delivery) {
     for (final SpecificRecord r : records) {
       final Topic topic = r instanceof dev.oomwatch.schema.RedisSample ? Topic.REDIS_SAMPLES
           : r instanceof dev.oomwatch.schema.HostSample ? Topic.HOST_SAMPLES : Topic.KERNEL_EVENTS;
@@ -717,8 +714,8 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** Counts the backlog's failed sends: a backlog short of records would be measured as if whole. */
-  private static final class Delivery implements org.apache.kafka.clients.producer.Callback {
-    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+  private static final class Delivery implements Callback {
+    private final AtomicLong failed = new AtomicLong();
     private volatile Exception first;
 
     @Override
