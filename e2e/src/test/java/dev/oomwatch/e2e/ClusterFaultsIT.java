@@ -123,7 +123,7 @@ class ClusterFaultsIT {
       final Alert kill = scenario.awaitKillAlert();
       System.out.printf("broker fault: the kill alert came %d ms after the kernel's kill (node %d down since %d ms"
           + " before the kill)%n", scenario.alertDelayMs(kill), killed.get(), scenario.kill.getTimestampMs() - killedAt.get());
-      scenario.assertNothingLostOrDuplicated();
+      scenario.assertNothingLostOrDuplicated("faults-broker");
       kafka.cluster().startNode(killed.get());
       kafka.cluster().awaitBrokers(3, Duration.ofSeconds(90));
     }
@@ -146,7 +146,7 @@ class ClusterFaultsIT {
       });
       final Alert kill = scenario.awaitKillAlert();
       System.out.printf("rolling restart: the kill alert came %d ms after the kernel's kill%n", scenario.alertDelayMs(kill));
-      scenario.assertNothingLostOrDuplicated();
+      scenario.assertNothingLostOrDuplicated("faults-rolling");
     } finally {
       for (final StreamsApp app : apps) {
         app.close();
@@ -217,7 +217,7 @@ class ClusterFaultsIT {
       System.out.printf("streams fault: API %s; serving again %d ms after the loss; first alert %d ms after it;"
           + " the kill alert %d ms after the kernel's kill%n", summarize(answers), servedAt - killedAt.get(),
           firstAfterLoss - killedAt.get(), scenario.alertDelayMs(kill));
-      scenario.assertNothingLostOrDuplicated();
+      scenario.assertNothingLostOrDuplicated("faults-streams");
     } finally {
       for (final Process p : apps) {
         p.destroy();
@@ -252,24 +252,31 @@ class ClusterFaultsIT {
       void inject() throws Exception;
     }
 
-    /** Forks under writes until the kernel kills the server, injecting the fault once the first fork runs. */
+    /**
+     * Forks under writes until the kernel kills the server, injecting the fault once the collector
+     * has published the first fork child: the scenario holds its writes until then, so the fault
+     * falls inside the fork that ends in the kill however fast this machine fills and copies.
+     */
     void runUntilKilled(final Fault fault) throws Exception {
-      final AtomicReference<Throwable> failed = new AtomicReference<>();
-      final Thread load = new Thread(() -> {
-        try {
-          ForkUntilKilled.run(redis, cgroup, Duration.ofSeconds(120));
-        } catch (Throwable t) {
-          failed.set(t);
+      ForkUntilKilled.run(redis, cgroup, Duration.ofSeconds(120), new ForkUntilKilled.Watcher() {
+        @Override
+        public void filled() throws Exception {
+          final long after = System.currentTimeMillis();
+          await("a host sample of " + serverPid + " filled", Duration.ofSeconds(60), () -> hostSamples.all().stream()
+              .map(TopicLog.Arrived::value).anyMatch(h -> host.equals(h.getHost()) && h.getTimestampMs() > after
+                  && h.getProcesses().stream().anyMatch(p -> p.getPid() == serverPid)) ? true : null);
         }
-      }, "fork-until-killed");
-      load.start();
-      await("a fork child of " + serverPid, Duration.ofSeconds(120), () -> hostSamples.all().stream()
-          .map(TopicLog.Arrived::value).filter(h -> host.equals(h.getHost()))
-          .anyMatch(h -> h.getProcesses().stream().anyMatch(p -> p.getRole() == ProcessRole.FORK_CHILD
-              && p.getServerPid() == serverPid)) ? true : null);
-      fault.inject();
-      load.join();
-      assertThat(failed.get()).isNull();
+
+        @Override
+        public void forked() throws Exception {
+          await("a fork child of " + serverPid, Duration.ofSeconds(60), () -> hostSamples.all().stream()
+              .map(TopicLog.Arrived::value).filter(h -> host.equals(h.getHost()))
+              .anyMatch(h -> h.getProcesses().stream().anyMatch(p -> p.getRole() == ProcessRole.FORK_CHILD
+                  && p.getServerPid() == serverPid)) ? true : null);
+          assertThat(redis.isAlive()).as("the server alive when the fault comes").isTrue();
+          fault.inject();
+        }
+      });
       assertThat(redis.isAlive()).as("the kernel killed redis-server").isFalse();
       kill = await("the kernel's kill of " + serverPid, Duration.ofSeconds(60), () -> kernelEvents.all().stream()
           .map(TopicLog.Arrived::value).filter(e -> host.equals(e.getHost()) && e.getKind() == KernelEventKind.OOM_KILL
@@ -286,8 +293,21 @@ class ClusterFaultsIT {
       return arrivalOf(alert) - kill.getTimestampMs();
     }
 
-    void assertNothingLostOrDuplicated() throws Exception {
-      Thread.sleep(5_000); // a duplicate would have arrived by now
+    /**
+     * Once the collector has stopped and sent all it took, and the streams-app {@code appId} has
+     * committed everything on its input topics, every record is counted: none lost, none twice.
+     */
+    void assertNothingLostOrDuplicated(final String appId) throws Exception {
+      // every sample the collector took is on its topic once, in the order taken: what it took is
+      // what it counted (the publish buffer empty first: a broker's death delays samples, never drops them)
+      await("the collector's buffer to empty", Duration.ofSeconds(60),
+          () -> collector.publisher().bufferedRecords() == 0 ? true : null);
+      closeCollector(); // it stops taking samples and sends what it holds
+      TopicRecords.awaitConsumed(kafka.bootstrapServers(), appId,
+          List.of("oomwatch.redis-samples", "oomwatch.host-samples", "oomwatch.kernel-events"), Duration.ofSeconds(120));
+      for (final TopicLog<?> log : List.of(alerts, kernelEvents, redisSamples, hostSamples)) {
+        log.awaitCaughtUp(Duration.ofSeconds(60));
+      }
       final List<Alert> events = alertValues(host);
       final Map<String, Long> counts = events.stream().collect(Collectors.groupingBy(
           a -> a.getAlertId() + "/" + a.getStatus() + "/" + a.getSeverity() + "/" + a.getEventTimeMs(),
@@ -299,12 +319,6 @@ class ClusterFaultsIT {
       assertThat(kernelEvents.all().stream().map(TopicLog.Arrived::value)
           .filter(e -> host.equals(e.getHost()) && e.getVictimPid() != null && e.getVictimPid() == serverPid
               && e.getKind() == KernelEventKind.OOM_KILL).count()).as("the kernel's kill, once").isEqualTo(1);
-      // every sample the collector took is on its topic once, in the order taken: what it took is
-      // what it counted (the publish buffer empty first: a broker's death delays samples, never drops them)
-      await("the collector's buffer to empty", Duration.ofSeconds(60),
-          () -> collector.publisher().bufferedRecords() == 0 ? true : null);
-      closeCollector(); // it stops taking samples and sends what it holds
-      Thread.sleep(3_000);
       final long taken = collector.metrics().redisSamples.get() + collector.metrics().redisUnreachable.get();
       final List<Long> times = redisSamples.all().stream().map(TopicLog.Arrived::value)
           .filter(s -> host.equals(s.getHost())).map(RedisSample::getTimestampMs).toList();
@@ -343,7 +357,11 @@ class ClusterFaultsIT {
         StreamsAppConfig.APPLICATION_ID, appId,
         StreamsAppConfig.STATE_DIR, dir.resolve("state-" + appId + "-" + name).toString()))));
     final long deadline = System.currentTimeMillis() + 90_000;
-    while (app.streams().state() != KafkaStreams.State.RUNNING && System.currentTimeMillis() < deadline) {
+    while (app.streams().state() != KafkaStreams.State.RUNNING) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("streams-app " + appId + "/" + name + " not RUNNING after 90 s: "
+            + app.streams().state());
+      }
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {

@@ -18,10 +18,16 @@ final class TopicLog<V> implements AutoCloseable {
   record Arrived<V>(V value, long arrivedAtMs) {}
 
   private final List<Arrived<V>> records = new ArrayList<>();
+  private final String bootstrap;
+  private final String topic;
+  /** The consumer's position in each partition after its last poll. */
+  private final Map<TopicPartition, Long> positions = new java.util.concurrent.ConcurrentHashMap<>();
   private final Thread thread;
   private volatile boolean running = true;
 
   TopicLog(final String bootstrap, final String topic, final Deserializer<V> values) {
+    this.bootstrap = bootstrap;
+    this.topic = topic;
     thread = new Thread(() -> {
       try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
           ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -37,6 +43,9 @@ final class TopicLog<V> implements AutoCloseable {
               records.add(new Arrived<>(r.value(), System.currentTimeMillis()));
               records.notifyAll();
             }
+          }
+          for (final TopicPartition p : partitions) {
+            positions.put(p, consumer.position(p));
           }
         }
       }
@@ -60,6 +69,31 @@ final class TopicLog<V> implements AutoCloseable {
       }
       return new ArrayList<>(records);
     }
+  }
+
+  /**
+   * Waits until this log holds every record on the topic at the moment of the call (its end offsets,
+   * committed transactions only): for counting once the producers are done, instead of a pause.
+   */
+  List<Arrived<V>> awaitCaughtUp(final Duration deadline) throws InterruptedException {
+    final Map<TopicPartition, Long> ends;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      ends = consumer.endOffsets(consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList());
+    }
+    final long end = System.currentTimeMillis() + deadline.toMillis();
+    while (!ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+      if (System.currentTimeMillis() > end) {
+        throw new IllegalStateException(topic + " not followed to " + ends + " within " + deadline.toSeconds()
+            + " s (at " + positions + ")");
+      }
+      Thread.sleep(20);
+    }
+    return all();
   }
 
   @Override

@@ -156,6 +156,12 @@ public final class RedisLoad implements AutoCloseable {
     throw new IllegalStateException("INFO memory without used_memory");
   }
 
+  /** Whether a BGSAVE or an AOF rewrite is running now (INFO persistence). */
+  public boolean forking() {
+    final String persistence = connection.sync().info("persistence");
+    return persistence.contains("rdb_bgsave_in_progress:1") || persistence.contains("aof_rewrite_in_progress:1");
+  }
+
   /** Number of keys in the current database. */
   public long dbsize() {
     return connection.sync().dbsize();

@@ -34,14 +34,7 @@ public final class TopicRecords {
       final Predicate<List<V>> until,
       final Duration deadline) {
     final List<V> records = new ArrayList<>();
-    try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(
-        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new StringDeserializer(), values)) {
-      final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    try (KafkaConsumer<String, V> consumer = fromTheBeginning(bootstrap, topic, values)) {
       final long end = System.currentTimeMillis() + deadline.toMillis();
       while (System.currentTimeMillis() < end && !until.test(records)) {
         for (final ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
@@ -50,5 +43,78 @@ public final class TopicRecords {
       }
     }
     return records;
+  }
+
+  /**
+   * Every record on the topic now: read up to the end offsets of the moment of the call. For "no
+   * more than" checks once the producer is closed (flushed), instead of a wait that hopes it is over.
+   */
+  public static <V> List<V> readAll(final String bootstrap, final String topic, final Deserializer<V> values,
+      final Duration deadline) {
+    final List<V> records = new ArrayList<>();
+    try (KafkaConsumer<String, V> consumer = fromTheBeginning(bootstrap, topic, values)) {
+      final Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+      final long end = System.currentTimeMillis() + deadline.toMillis();
+      while (ends.keySet().stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+        if (System.currentTimeMillis() > end) {
+          throw new IllegalStateException(topic + " not read to its end " + ends + " within " + deadline);
+        }
+        for (final ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(200))) {
+          records.add(r.value());
+        }
+      }
+    }
+    return records;
+  }
+
+  /** A consumer of committed records assigned every partition of the topic, at its beginning. */
+  private static <V> KafkaConsumer<String, V> fromTheBeginning(final String bootstrap, final String topic,
+      final Deserializer<V> values) {
+    final KafkaConsumer<String, V> consumer = new KafkaConsumer<>(
+        Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+        new StringDeserializer(), values);
+    final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+        .map(p -> new TopicPartition(topic, p.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+
+  /**
+   * Waits until the consumer group {@code groupId} (a streams-app's application id) has committed
+   * offsets at or past the end, as of this call, of every partition of {@code topics}: whatever was
+   * on them now has been processed, and its output committed.
+   */
+  public static void awaitConsumed(final String bootstrap, final String groupId, final List<String> topics,
+      final Duration deadline) throws InterruptedException {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+        KafkaConsumer<byte[], byte[]> ends = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      final List<TopicPartition> partitions = topics.stream().flatMap(t -> ends.partitionsFor(t).stream()
+          .map(p -> new TopicPartition(t, p.partition()))).toList();
+      final Map<TopicPartition, Long> target = ends.endOffsets(partitions);
+      final long end = System.currentTimeMillis() + deadline.toMillis();
+      Map<TopicPartition, Long> committed = Map.of();
+      while (System.currentTimeMillis() < end) {
+        try {
+          committed = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata()
+              .get(10, java.util.concurrent.TimeUnit.SECONDS).entrySet().stream()
+              .filter(e -> e.getValue() != null)
+              .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          // a coordinator moving (a broker killed): ask again
+        }
+        final Map<TopicPartition, Long> now = committed;
+        if (target.entrySet().stream().allMatch(e -> e.getValue() == 0 || now.getOrDefault(e.getKey(), -1L) >= e.getValue())) {
+          return;
+        }
+        Thread.sleep(100);
+      }
+      throw new IllegalStateException(groupId + " has not consumed " + target + " within " + deadline.toSeconds()
+          + " s; committed " + committed);
+    }
   }
 }
