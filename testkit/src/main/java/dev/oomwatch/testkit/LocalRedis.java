@@ -82,7 +82,7 @@ public final class LocalRedis implements AutoCloseable {
   }
 
   private void awaitListening() {
-    final long deadline = System.currentTimeMillis() + 15_000;
+    final long deadline = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < deadline) {
       if (!process.isAlive()) {
         String log;
@@ -101,7 +101,7 @@ public final class LocalRedis implements AutoCloseable {
         sleep(50);
       }
     }
-    throw new IllegalStateException("redis-server did not listen on " + port + " within 15 s");
+    throw new IllegalStateException("redis-server did not listen on " + port + " within 60 s");
   }
 
   /** Kills the server at once (SIGKILL), as the OOM killer would. */
