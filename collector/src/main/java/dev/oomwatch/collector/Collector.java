@@ -51,6 +51,8 @@ public final class Collector implements AutoCloseable {
   private final Map<String, Discovered> discovered = new java.util.concurrent.ConcurrentHashMap<>();
   private final Set<String> explicitEndpoints = new HashSet<>();
   private ServerDiscovery discovery;
+  private boolean saidNoneFound;
+  private boolean saidFirstFound;
   private ServerLocator locator;
   private RedisSampler.Schedule schedule;
   private KernelSampling kernel;
@@ -113,8 +115,8 @@ public final class Collector implements AutoCloseable {
         discovery = new ServerDiscovery(new ProcessScanner(config.kernel().paths(), config.kernel().processNames(), false),
             locator, config.kernel().namer());
         scheduler.scheduleWithFixedDelay(this::discover, 0, config.discovery().interval().toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("discovering redis-server and valkey-server processes on this host every {} s",
-            config.discovery().interval().toSeconds());
+        LOG.info("discovering {} processes on this host every {} ms", String.join(" and ", config.kernel().processNames()),
+            config.discovery().interval().toMillis());
       }
     }
     if (config.kernel().enabled()) {
@@ -151,7 +153,10 @@ public final class Collector implements AutoCloseable {
   private void discover() {
     try {
       final long now = System.currentTimeMillis();
-      for (final DiscoveredServer server : discovery.scan()) {
+      final List<DiscoveredServer> found = discovery.scan();
+      metrics.discoveryPasses.incrementAndGet();
+      sayWhetherAnyIsFound(found);
+      for (final DiscoveredServer server : found) {
         final String key = endpointKey(server.endpoint().address(), server.endpoint().port());
         if (explicitEndpoints.contains(key)) {
           continue;
@@ -190,6 +195,28 @@ public final class Collector implements AutoCloseable {
     } catch (RuntimeException e) {
       // one bad pass must not end discovery: the next one starts from /proc again
       LOG.warn("discovery pass failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * A first run on a machine without Redis must not look like a broken pipeline: when nothing is
+   * configured and the first passes find no server, it says so once, with how to give one, and
+   * says again when the first one turns up.
+   */
+  private void sayWhetherAnyIsFound(final List<DiscoveredServer> found) {
+    if (!explicitEndpoints.isEmpty()) {
+      return;
+    }
+    if (found.isEmpty() && discovered.isEmpty() && !saidNoneFound) {
+      saidNoneFound = true;
+      LOG.warn("no Redis server found on this host yet (no {} process listening); looking again every {} ms. "
+              + "Give one with redis.uris ({} for `oomwatch local`), or start one and it is found",
+          String.join(" or ", config.kernel().processNames()), config.discovery().interval().toMillis(),
+          "--redis redis://HOST:PORT");
+    } else if (!found.isEmpty() && saidNoneFound && !saidFirstFound) {
+      saidFirstFound = true;
+      LOG.info("found the first Redis server on this host: {} (host pid {})", found.get(0).instance(),
+          found.get(0).hostPid());
     }
   }
 

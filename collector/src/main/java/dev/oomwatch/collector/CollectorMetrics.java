@@ -23,6 +23,8 @@ public final class CollectorMetrics {
   public final AtomicLong kernelReplaySkipped = new AtomicLong();
   /** OOM kills the collector published (read from the kernel log or inferred from counters). */
   public final AtomicLong kernelKills = new AtomicLong();
+  /** Discovery's looks at /proc. */
+  public final AtomicLong discoveryPasses = new AtomicLong();
   /** Servers discovery has started sampling. */
   public final AtomicLong redisDiscovered = new AtomicLong();
   /** Why a file or line could not be read, by reason (e.g. "/proc/meminfo: truncated"). */

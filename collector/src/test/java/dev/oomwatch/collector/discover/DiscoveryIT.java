@@ -84,6 +84,96 @@ class DiscoveryIT {
     }
   }
 
+  /**
+   * A first run on a machine without Redis: the collector says once that it found none and how to
+   * give one, goes on looking, and says when the first one appears. The servers it looks for are a
+   * name no other process here has (a copy of redis-server), so other Redis on the machine are not it.
+   */
+  @Test
+  void saysOnceThatNoServerIsFoundYetAndThenWhenTheFirstIs() throws Exception {
+    assumeTrue(LocalRedis.available(), "skipped: no redis-server binary");
+    final String name = "owit" + ProcessHandle.current().pid();
+    final Path binary = dir.resolve(name);
+    java.nio.file.Files.copy(onPath(LocalRedis.binary()), binary);
+    binary.toFile().setExecutable(true);
+    final java.io.ByteArrayOutputStream logs = new java.io.ByteArrayOutputStream();
+    final java.io.PrintStream stderr = System.err;
+    try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"))) {
+      final Settings settings = Settings.of(Map.of(
+          "kafka.bootstrap.servers", kafka.bootstrapServers(),
+          "host.id", "node-1",
+          "sample.interval", "500ms",
+          "topic.partitions", "1",
+          "kernel.process.names", name,
+          "redis.discover.interval", "200ms"));
+      TopicRecords.provision(kafka.bootstrapServers(), settings);
+      // slf4j-simple writes to whatever System.err is at the time of each line
+      System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+        @Override public void write(final int b) { stderr.write(b); synchronized (logs) { logs.write(b); } }
+        @Override public void write(final byte[] b, final int off, final int len) {
+          stderr.write(b, off, len);
+          synchronized (logs) {
+            logs.write(b, off, len);
+          }
+        }
+      }, true));
+      try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
+        final long passes = collector.metrics().discoveryPasses.get();
+        await(() -> collector.metrics().discoveryPasses.get() >= passes + 3, "three passes that find nothing");
+        assertThat(count(logs, "no Redis server found on this host yet")).as("said once over three passes").isEqualTo(1);
+        assertThat(text(logs)).contains("--redis redis://HOST:PORT", name);
+        try (LocalRedis redis = LocalRedis.startWith(binary.toString(), dir.resolve("late"), null, "--save", "")) {
+          final List<RedisSample> samples = read(kafka, list -> list.stream().anyMatch(RedisSample::getReachable));
+          assertThat(samples.stream().filter(RedisSample::getReachable).findFirst().orElseThrow().getServerHostPid())
+              .isEqualTo(redis.pid());
+          await(() -> text(logs).contains("found the first Redis server on this host"), "the first server said found");
+        }
+      } finally {
+        System.setErr(stderr);
+      }
+      assertThat(count(logs, "no Redis server found on this host yet")).as("said once in all").isEqualTo(1);
+    }
+  }
+
+  /** The file a command name runs (a path stays as it is). */
+  private static Path onPath(final String command) {
+    if (command.contains("/")) {
+      return Path.of(command);
+    }
+    for (final String folder : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+      final Path candidate = Path.of(folder, command);
+      if (java.nio.file.Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException(command + " is not on the PATH");
+  }
+
+  private static String text(final java.io.ByteArrayOutputStream logs) {
+    synchronized (logs) {
+      return logs.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  private static int count(final java.io.ByteArrayOutputStream logs, final String phrase) {
+    final String all = text(logs);
+    int n = 0;
+    for (int at = all.indexOf(phrase); at >= 0; at = all.indexOf(phrase, at + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  private static void await(final java.util.function.BooleanSupplier done, final String what) throws InterruptedException {
+    final long deadline = System.currentTimeMillis() + 60_000;
+    while (!done.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("not within 60 s: " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
   private static RedisSample reachable(final List<RedisSample> samples, final String instance) {
     return samples.stream().filter(s -> s.getInstance().equals(instance) && s.getReachable()).findFirst().orElse(null);
   }
