@@ -105,7 +105,12 @@ public final class EmbeddedKafka implements AutoCloseable {
   /**
    * A node in a process of its own, so that a test can SIGKILL it ({@link KafkaCluster} starts these):
    * {@code --node-id N --port P --controller-port C --voters V --cluster-size S --cluster-id ID --data DIR}.
-   * Runs until the process is stopped.
+   *
+   * <p>Its launcher stops it by closing its standard input, and its end closes that too, however it
+   * ends. A signal to the whole process group (Ctrl-C in a terminal, a service manager's stop) reaches
+   * the nodes with their launcher; stopping on it at once would take the brokers from under the
+   * launcher's clients while they commit, so the node stops only once the launcher lets it go, or
+   * after {@link #RELEASE_WAIT} when it never does.
    */
   public static void main(final String[] args) throws InterruptedException {
     final Map<String, String> a = new HashMap<>();
@@ -115,15 +120,37 @@ public final class EmbeddedKafka implements AutoCloseable {
     final EmbeddedKafka node = startNode(new NodeSpec(Integer.parseInt(a.get("--node-id")),
         Integer.parseInt(a.get("--port")), Integer.parseInt(a.get("--controller-port")), a.get("--voters"),
         Integer.parseInt(a.get("--cluster-size")), a.get("--cluster-id"), Path.of(a.get("--data"))));
-    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "kafka-node-shutdown"));
-    // a node outlives no launcher: one killed outright (SIGKILL) cannot stop its nodes itself
-    final long parent = Long.parseLong(a.getOrDefault("--parent-pid", "-1"));
-    while (parent < 0 || ProcessHandle.of(parent).map(ProcessHandle::isAlive).orElse(false)) {
-      Thread.sleep(1_000);
-    }
-    LOG.info("the process that started Kafka node {} is gone; stopping", a.get("--node-id"));
+    final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+    final Thread launcher = new Thread(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // the launcher writes nothing: only the end of the stream means anything
+        }
+      } catch (IOException e) {
+        // a broken pipe is the launcher gone too
+      }
+      released.countDown();
+    }, "kafka-node-launcher");
+    launcher.setDaemon(true);
+    launcher.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        if (!released.await(RELEASE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          LOG.warn("Kafka node {}: stopped by a signal and not released by its launcher within {} s; stopping",
+              a.get("--node-id"), RELEASE_WAIT.toSeconds());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      node.close();
+    }, "kafka-node-shutdown"));
+    released.await();
+    LOG.info("Kafka node {} released by its launcher; stopping", a.get("--node-id"));
     System.exit(0);
   }
+
+  /** How long a node signalled to stop waits for its launcher before it stops anyway. */
+  static final java.time.Duration RELEASE_WAIT = java.time.Duration.ofSeconds(60);
 
   public String bootstrapServers() {
     return host + ":" + port;

@@ -94,7 +94,7 @@ public final class KafkaCluster implements AutoCloseable {
         "--node-id", String.valueOf(s.nodeId()), "--port", String.valueOf(s.port()),
         "--controller-port", String.valueOf(s.controllerPort()), "--voters", s.voters(),
         "--cluster-size", String.valueOf(s.clusterSize()), "--cluster-id", s.clusterId(),
-        "--data", s.dataDir().toString(), "--parent-pid", String.valueOf(ProcessHandle.current().pid())));
+        "--data", s.dataDir().toString()));
     try {
       Files.createDirectories(s.dataDir());
       processes[id - 1] = new ProcessBuilder(command).redirectErrorStream(true)
@@ -150,24 +150,40 @@ public final class KafkaCluster implements AutoCloseable {
         + timeout.toSeconds() + " s (" + last + ")");
   }
 
+  /**
+   * Stops every node cleanly: all are released at once (their standard input closed: see
+   * {@link EmbeddedKafka#main}) and waited for; one that has not stopped in 30 s is killed. At once,
+   * because the last node standing cannot hand over its quorum role: stopped one after the other
+   * the last took 30 s and was killed, together they are gone within the quorum's 5 s shutdown timeout.
+   */
   @Override
   public synchronized void close() {
-    for (final Process p : processes) {
-      if (p != null) {
-        p.destroy();
-      }
-    }
+    LOG.info("stopping the Kafka cluster of {} nodes", processes.length);
     for (int i = 0; i < processes.length; i++) {
       if (processes[i] != null) {
         try {
-          if (!processes[i].waitFor(30, TimeUnit.SECONDS)) {
-            processes[i].destroyForcibly();
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+          processes[i].getOutputStream().close();
+        } catch (IOException e) {
+          LOG.warn("cannot release Kafka node {} ({}); it is killed after 30 s", i + 1, e.toString());
         }
-        processes[i] = null;
       }
     }
+    for (int i = 0; i < processes.length; i++) {
+      final Process p = processes[i];
+      if (p == null) {
+        continue;
+      }
+      try {
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          LOG.warn("Kafka node {} did not stop within 30 s of its release; killed", i + 1);
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+      }
+      processes[i] = null;
+    }
+    LOG.info("Kafka cluster stopped");
   }
 }

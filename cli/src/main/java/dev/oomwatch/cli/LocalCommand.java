@@ -132,12 +132,19 @@ public final class LocalCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Stops what runs in the reverse of its start: the clients first, each while the brokers it
+   * commits to still run, the brokers last (a multi-node cluster's nodes wait for this: see
+   * {@link KafkaCluster#close()}).
+   */
   private static void closeAll(final Deque<AutoCloseable> running) {
     while (!running.isEmpty()) {
+      final AutoCloseable next = running.pop();
       try {
-        running.pop().close();
+        next.close();
+        LOG.info("stopped {}", next.getClass().getSimpleName());
       } catch (Exception e) {
-        LOG.warn("while stopping: {}", e.getMessage());
+        LOG.warn("while stopping {}: {}", next.getClass().getSimpleName(), e.getMessage());
       }
     }
   }
