@@ -11,10 +11,12 @@ import dev.oomwatch.schema.AlertType;
 import dev.oomwatch.schema.Severity;
 import dev.oomwatch.testkit.AlertmanagerServer;
 import dev.oomwatch.testkit.KafkaBackend;
+import dev.oomwatch.testkit.MetricsScrape;
 import dev.oomwatch.testkit.TestBackends;
 import dev.oomwatch.testkit.TopicRecords;
 import dev.oomwatch.wire.Serdes;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -68,7 +70,9 @@ class SecuredAlertmanagerIT {
       producer.send(new ProducerRecord<>(topic, "node-1|cache|RSS_NEAR_LIMIT", alert(AlertType.RSS_NEAR_LIMIT))).get();
       try (AlertmanagerBridge wrong = AlertmanagerBridge.start(AlertmanagerConfig.from(
           settings.with(Map.of("alertmanager.password", "not-" + PASSWORD))))) {
-        Thread.sleep(4_000);
+        // two posts refused, by the bridge's own count: it read the alert and tried, twice
+        MetricsScrape.await(wrong.metricsUrl().orElseThrow(), "oomwatch_alertmanager_post_failures_total",
+            n -> n >= 2, Duration.ofSeconds(60));
         assertThat(find(am, "RSS_NEAR_LIMIT")).as("refused: a wrong password").isNull();
       }
       try (AlertmanagerBridge right = AlertmanagerBridge.start(AlertmanagerConfig.from(

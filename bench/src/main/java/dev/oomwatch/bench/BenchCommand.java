@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -40,6 +42,7 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -501,6 +504,8 @@ public final class BenchCommand implements Callable<Integer> {
     long heapMb;
     long maxLag;
     long endLag;
+    /** Where the alerts topic ended once every input record was processed: read to here, then stop. */
+    volatile Map<TopicPartition, Long> alertsEnd;
 
     double percentile(final double p) {
       return percentile(all, p);
@@ -570,10 +575,15 @@ public final class BenchCommand implements Callable<Integer> {
       live.jitCores = m.jitCores();
       live.heapMb = m.maxHeapMb();
       live.endLag = lag.of(appId);
-      Thread.sleep(3_000); // the last alerts of the run
+      // the last alerts of the run: every record processed, then the alerts read to their end then
+      final long drainBy = System.currentTimeMillis() + 300_000;
+      while (lag.of(appId) > 0 && System.currentTimeMillis() < drainBy) {
+        Thread.sleep(100);
+      }
+      live.alertsEnd = alertsEnd(admin, prefix);
     } finally {
       reading.set(false);
-      consumer.join(10_000);
+      consumer.join(120_000);
     }
     return live;
   }
@@ -587,7 +597,11 @@ public final class BenchCommand implements Callable<Integer> {
     final AvroSerde<Alert> serde = Serdes.alert();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(Topic.ALERTS.fullName(prefix)));
-      while (reading.get()) {
+      final long[] stopBy = {Long.MAX_VALUE};
+      while (reading.get() || !readTo(consumer, live.alertsEnd) && System.currentTimeMillis() < stopBy[0]) {
+        if (!reading.get() && stopBy[0] == Long.MAX_VALUE) {
+          stopBy[0] = System.currentTimeMillis() + 60_000; // an end never reached ends the read, not the run
+        }
         for (final ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
           final long now = System.currentTimeMillis();
           final Alert alert = serde.decode(r.topic(), r.value());
@@ -601,6 +615,24 @@ public final class BenchCommand implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /** The alerts topic's end offsets (committed transactions only). */
+  private static Map<TopicPartition, Long> alertsEnd(final Admin admin, final String prefix) throws Exception {
+    final String topic = Topic.ALERTS.fullName(prefix);
+    final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+        .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+    final Map<TopicPartition, Long> ends = new HashMap<>();
+    admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get()
+        .forEach((tp, info) -> ends.put(tp, info.offset()));
+    return ends;
+  }
+
+  /** Whether the consumer has read every partition of {@code ends} to its offset there (false: no ends yet). */
+  private static boolean readTo(final KafkaConsumer<?, ?> consumer, final Map<TopicPartition, Long> ends) {
+    return ends != null && ends.entrySet().stream().allMatch(e -> e.getValue() == 0
+        || consumer.assignment().contains(e.getKey()) && consumer.position(e.getKey()) >= e.getValue());
   }
 
   /** Reads the three input topics and writes every record to one output, with the app's settings. */

@@ -58,6 +58,9 @@ class OomKillEndToEndIT {
 
   /** What {@link #forkUntilKilled} drives: a server in a memory cgroup, by its host pid. */
   interface Victim {
+    /** The instance id its samples carry. */
+    String instance();
+
     String cgroupPath();
 
     boolean serving(long serverPid);
@@ -71,6 +74,11 @@ class OomKillEndToEndIT {
   /** One instance of a scenario: its cgroup, its server (supervised), the collector watching it. */
   private record Instance(String name, MemoryCgroup cgroup, LocalRedis redis, Supervisor supervisor, Collector collector)
       implements AutoCloseable, Victim {
+    @Override
+    public String instance() {
+      return name;
+    }
+
     @Override
     public String cgroupPath() {
       return cgroup.path();
@@ -162,7 +170,10 @@ class OomKillEndToEndIT {
       final long serverPid = i.redis().pid();
       final KernelEvent kill = forkUntilKilled(pipeline, i, LIMIT, serverPid, false, false);
       final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.KERNEL_OOM_KILL), 30);
-      Thread.sleep(5_000); // a restart, if any, would be seen within a few samples
+      // a restart, if any, is in the samples the collector took since: all of them processed first
+      pipeline.redisSamples.await(list -> list.stream().anyMatch(r -> i.name().equals(r.getInstance())
+          && r.getTimestampMs() > kill.getTimestampMs() + 2_000), Duration.ofSeconds(60));
+      pipeline.awaitProcessed();
       final List<Alert> settled = alertsOf(i.name());
 
       assertThat(kill.getVictimPid()).isNotEqualTo(serverPid);
@@ -220,6 +231,7 @@ class OomKillEndToEndIT {
         }
         Thread.sleep(4_000);
       }
+      pipeline.awaitProcessed(); // every sample of the last save judged before "no alert" is said
       final List<Alert> alerts = alertsOf(i.name());
       assertThat(saves).isGreaterThanOrEqualTo(10);
       assertThat(alerts).noneMatch(a -> FORK_KILL_RESTART.contains(a.getType()));
@@ -260,7 +272,7 @@ class OomKillEndToEndIT {
       // so the child saves at most 50,000 keys a second (Redis's own test delay, per key) and the
       // writes come at 20,000 a second: still enough to copy the headroom within one save.
       load.configSet("rdb-key-save-delay", "20");
-      Thread.sleep(2_000); // let the collector see the instance filled and idle: the pre-fork baseline
+      awaitFilledBaseline(pipeline, i);
       load.startOverwriting(keys, 1_000, 20_000);
       final long deadline = System.currentTimeMillis() + 120_000;
       long nextRaise = System.currentTimeMillis() + 10_000;
@@ -271,18 +283,10 @@ class OomKillEndToEndIT {
       while (i.serving(serverPid) && System.currentTimeMillis() < deadline
           && (untilTheServerDies ? killsOf(pipeline, wanted) == 0
               : i.oomKills() == cgroupKillsBefore && killsIn(pipeline, cgroup) == before)) {
-        try {
-          if (aof) {
-            load.bgrewriteaof();
-          } else {
-            load.bgsave();
-          }
-        } catch (RuntimeException e) {
-          // a fork still running, or the server just died
-        }
-        Thread.sleep(300);
-        if (System.currentTimeMillis() > nextRaise && percent < 88) {
-          // The kernel reclaimed enough page cache to let the forks live: less headroom next time.
+        // The kernel reclaimed enough page cache to let the forks live: less headroom next time. Only
+        // between forks: a fill at full speed during one would copy the headroom faster than any
+        // sample could show the fork, and the kill would come with no warning to check.
+        if (System.currentTimeMillis() > nextRaise && percent < 88 && !load.forking()) {
           percent += 4;
           final long target = limit * percent / 100;
           try {
@@ -294,6 +298,16 @@ class OomKillEndToEndIT {
           }
           nextRaise = System.currentTimeMillis() + 10_000;
         }
+        try {
+          if (aof) {
+            load.bgrewriteaof();
+          } else {
+            load.bgsave();
+          }
+        } catch (RuntimeException e) {
+          // a fork still running, or the server just died
+        }
+        Thread.sleep(300);
       }
     }
     final var events = pipeline.kernelEvents.await(list -> untilTheServerDies
@@ -306,6 +320,19 @@ class OomKillEndToEndIT {
         ? kills.stream().filter(wanted).findFirst().orElseThrow(() -> new AssertionError("no kill of the server "
             + serverPid + " in " + cgroup + ": " + kills.stream().map(KernelEvent::getVictimPid).toList()))
         : kills.get(before);
+  }
+
+  /**
+   * Waits until the collector has published the filled instance, idle, on both topics (a Redis and
+   * a host sample taken after the fill): the pre-fork baseline the fork detectors compare against.
+   */
+  private static void awaitFilledBaseline(final Pipeline pipeline, final Victim i) throws InterruptedException {
+    final long filledAt = System.currentTimeMillis();
+    pipeline.redisSamples.await(list -> list.stream().anyMatch(r -> i.instance().equals(r.getInstance())
+        && r.getReachable() && r.getTimestampMs() > filledAt), Duration.ofSeconds(60));
+    pipeline.hostSamples.await(list -> list.stream().anyMatch(h -> h.getTimestampMs() > filledAt
+        && h.getProcesses().stream().anyMatch(p -> p.getCgroup() != null && i.cgroupPath().equals(p.getCgroup().getPath()))),
+        Duration.ofSeconds(60));
   }
 
   private static int killsOf(final Pipeline pipeline, final java.util.function.Predicate<KernelEvent> wanted) {

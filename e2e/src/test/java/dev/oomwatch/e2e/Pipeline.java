@@ -12,7 +12,10 @@ import dev.oomwatch.streams.StreamsAppConfig;
 import dev.oomwatch.testkit.KafkaBackend;
 import dev.oomwatch.testkit.TestBackends;
 import dev.oomwatch.wire.Serdes;
+import dev.oomwatch.testkit.TopicRecords;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
@@ -61,14 +64,28 @@ final class Pipeline implements AutoCloseable {
     values.putAll(overrides);
     settings = Settings.of(values);
     streams = StreamsApp.start(StreamsAppConfig.from(settings));
-    final long deadline = System.currentTimeMillis() + 60_000;
-    while (streams.streams().state() != KafkaStreams.State.RUNNING && System.currentTimeMillis() < deadline) {
+    final long deadline = System.currentTimeMillis() + 90_000;
+    while (streams.streams().state() != KafkaStreams.State.RUNNING) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("the streams-app is not RUNNING after 90 s: " + streams.streams().state());
+      }
       Thread.sleep(100);
     }
     alerts = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.alerts", Serdes.alert().deserializer());
     kernelEvents = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.kernel-events", Serdes.kernelEvent().deserializer());
     redisSamples = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.redis-samples", Serdes.redisSample().deserializer());
     hostSamples = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.host-samples", Serdes.hostSample().deserializer());
+  }
+
+  /**
+   * Waits until the streams-app has processed and committed every record on its input topics as of
+   * this call, and the alerts log holds all it wrote: "no alert of this kind" can be asserted then,
+   * where a pause only hopes the alert would have come by.
+   */
+  void awaitProcessed() throws InterruptedException {
+    TopicRecords.awaitConsumed(kafka.bootstrapServers(), StreamsAppConfig.from(settings).applicationId(),
+        List.of("oomwatch.redis-samples", "oomwatch.host-samples", "oomwatch.kernel-events"), Duration.ofSeconds(120));
+    alerts.awaitCaughtUp(Duration.ofSeconds(60));
   }
 
   Settings settings() {

@@ -60,6 +60,11 @@ class PodOomKillEndToEndIT {
         final long serverPid = b.hostPid();
         final KernelEvent kill = OomKillEndToEndIT.forkUntilKilled(pipeline, new OomKillEndToEndIT.Victim() {
           @Override
+          public String instance() {
+            return "pod-b";
+          }
+
+          @Override
           public String cgroupPath() {
             return b.cgroupPath();
           }
@@ -81,7 +86,7 @@ class PodOomKillEndToEndIT {
         }, b.limit, serverPid, false);
         pipeline.alerts.await(list -> list.stream().anyMatch(x -> "pod-b".equals(x.getInstance())
             && x.getType() == AlertType.KERNEL_OOM_KILL), Duration.ofSeconds(30));
-        Thread.sleep(3_000); // anything the other pods would wrongly raise from the kill has arrived by now
+        pipeline.awaitProcessed(); // anything the other pods would wrongly raise from the kill is on the topic now
 
         assertThat(kill.getVictimPid()).as("the kernel killed pod-b's server by its host pid").isEqualTo(serverPid);
         final List<Alert> ofB = alertsOf(pipeline, "pod-b");
@@ -124,39 +129,45 @@ class PodOomKillEndToEndIT {
     final String url = pipeline.streams.http().orElseThrow().url() + "api/instances";
     final HttpClient http = HttpClient.newHttpClient();
     final ObjectMapper json = new ObjectMapper();
-    final long deadline = System.currentTimeMillis() + 30_000;
-    Map<String, JsonNode> seen = Map.of();
-    while (System.currentTimeMillis() < deadline) {
-      final HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() == 200) {
-        final Map<String, JsonNode> byInstance = new HashMap<>();
-        json.readTree(response.body()).forEach(n -> byInstance.put(n.path("instance").asText(), n));
-        seen = byInstance;
-        if (pods.keySet().stream().allMatch(i -> byInstance.containsKey(i)
-            && !byInstance.get(i).path("latest").path("cgroupLimit").isMissingNode()
-            && !byInstance.get(i).path("latest").path("cgroupLimit").isNull())) {
-          break;
+    // the view fills in over a few samples (the limit first, the identity once resolved): each check
+    // is tried again until all hold or a run that is stuck ends
+    final long deadline = System.currentTimeMillis() + 90_000;
+    while (true) {
+      try {
+        final HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("%s: %s", url, response.body()).isEqualTo(200);
+        final Map<String, JsonNode> seen = new HashMap<>();
+        json.readTree(response.body()).forEach(n -> seen.put(n.path("instance").asText(), n));
+        for (final Map.Entry<String, KubePods.Pod> e : pods.entrySet()) {
+          assertSnapshot(pipeline, e.getKey(), e.getValue(), seen);
         }
+        return;
+      } catch (AssertionError e) {
+        if (System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+        Thread.sleep(500);
       }
-      Thread.sleep(500);
     }
-    for (final Map.Entry<String, KubePods.Pod> e : pods.entrySet()) {
-      final KubePods.Pod pod = e.getValue();
-      final JsonNode view = seen.get(e.getKey());
-      assertThat(view).as("instance %s in /api/instances: %s", e.getKey(), seen).isNotNull();
-      assertThat(view.path("latest").path("cgroupLimit").asLong()).as("%s's limit", e.getKey()).isEqualTo(pod.limit);
-      assertThat(view.path("limitSource").asText()).isEqualTo("cgroup " + pod.cgroupPath());
-      assertThat(view.path("pod").asText()).as("%s's pod", e.getKey())
-          .isEqualTo(pod.name.equals("sessions-0") ? pod.name : pod.namespace + "/" + pod.name);
-      assertThat(view.path("identity").asText()).isEqualTo("RESOLVED");
-      final RedisSample last = pipeline.redisSamples.all().stream().map(TopicLog.Arrived::value)
-          .filter(s -> e.getKey().equals(s.getInstance()) && s.getReachable()).reduce((x, y) -> y).orElseThrow();
-      assertThat(last.getServerHostPid()).as("%s's host pid", e.getKey()).isEqualTo(pod.hostPid());
-      assertThat(last.getProcessId()).as("Redis's own pid in its namespace").isEqualTo(1L);
-      assertThat(last.getPodUid()).isEqualTo(pod.uid);
-      assertThat(last.getContainerId()).isEqualTo(pod.containerId);
-    }
+  }
+
+  private static void assertSnapshot(final Pipeline pipeline, final String instance, final KubePods.Pod pod,
+      final Map<String, JsonNode> seen) {
+    final JsonNode view = seen.get(instance);
+    assertThat(view).as("instance %s in /api/instances: %s", instance, seen).isNotNull();
+    assertThat(view.path("latest").path("cgroupLimit").asLong()).as("%s's limit", instance).isEqualTo(pod.limit);
+    assertThat(view.path("limitSource").asText()).isEqualTo("cgroup " + pod.cgroupPath());
+    assertThat(view.path("pod").asText()).as("%s's pod", instance)
+        .isEqualTo(pod.name.equals("sessions-0") ? pod.name : pod.namespace + "/" + pod.name);
+    assertThat(view.path("identity").asText()).as("%s's identity", instance).isEqualTo("RESOLVED");
+    final RedisSample last = pipeline.redisSamples.all().stream().map(TopicLog.Arrived::value)
+        .filter(s -> instance.equals(s.getInstance()) && s.getReachable()).reduce((x, y) -> y)
+        .orElseThrow(() -> new AssertionError("no reachable sample of " + instance));
+    assertThat(last.getServerHostPid()).as("%s's host pid", instance).isEqualTo(pod.hostPid());
+    assertThat(last.getProcessId()).as("Redis's own pid in its namespace").isEqualTo(1L);
+    assertThat(last.getPodUid()).isEqualTo(pod.uid);
+    assertThat(last.getContainerId()).isEqualTo(pod.containerId);
   }
 
   private static List<Alert> alertsOf(final Pipeline pipeline, final String instance) {

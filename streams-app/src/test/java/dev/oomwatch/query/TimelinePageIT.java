@@ -43,7 +43,7 @@ class TimelinePageIT {
             + "&from=" + from + "&to=" + to;
         browser.get(page);
         // the page polls; it is ready when a chart with the kill on it has been drawn
-        new WebDriverWait(browser, Duration.ofSeconds(60)).pollingEvery(Duration.ofMillis(250)).until(d -> {
+        new WebDriverWait(browser, Duration.ofSeconds(180)).pollingEvery(Duration.ofMillis(250)).until(d -> {
           d.navigate().refresh();
           new WebDriverWait(d, Duration.ofSeconds(10)).until(x -> "ready".equals(
               x.findElement(By.tagName("body")).getAttribute("data-state")) || hasError(x));
