@@ -3,7 +3,6 @@ package dev.oomwatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.oomwatch.broker.EmbeddedKafka;
 import dev.oomwatch.broker.KafkaCluster;
 import dev.oomwatch.testkit.LocalRedis;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +41,7 @@ class LocalStopIT {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")), "skipped: no setsid (util-linux)");
     final Path data = dir.resolve("data");
     final Path output = dir.resolve("local.log");
-    final int port = EmbeddedKafka.freePort();
+    final int port = threeFreePorts();
     try (LocalRedis redis = LocalRedis.start(dir.resolve("redis"), "--save", "")) {
       final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       // setsid: a group of its own, as a terminal's foreground job has, so the signal below reaches
@@ -95,6 +94,30 @@ class LocalStopIT {
         local.destroyForcibly();
         local.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
       }
+    }
+  }
+
+  /**
+   * A first port whose next two are free too (local's brokers take --port, +1, +2), below the
+   * kernel's ephemeral range, where no client connection can take one between this check and the bind.
+   */
+  private static int threeFreePorts() {
+    final java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      final int first = 20_000 + random.nextInt(12_000);
+      if (free(first) && free(first + 1) && free(first + 2)) {
+        return first;
+      }
+    }
+    throw new IllegalStateException("no three free ports in a row below 32000");
+  }
+
+  private static boolean free(final int port) {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+      socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
     }
   }
 
