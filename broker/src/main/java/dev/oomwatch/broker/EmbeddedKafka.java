@@ -110,7 +110,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    * ends. A signal to the whole process group (Ctrl-C in a terminal, a service manager's stop) reaches
    * the nodes with their launcher; stopping on it at once would take the brokers from under the
    * launcher's clients while they commit, so the node stops only once the launcher lets it go, or
-   * after {@link #RELEASE_WAIT} when it never does.
+   * after {@link #RELEASE_WAIT} when it never does (a node signalled alone waits that long too).
    */
   public static void main(final String[] args) throws InterruptedException {
     final Map<String, String> a = new HashMap<>();
@@ -135,7 +135,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     launcher.start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        if (!released.await(RELEASE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        if (released.await(RELEASE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          LOG.info("Kafka node {} released by its launcher; stopping", a.get("--node-id"));
+        } else {
           LOG.warn("Kafka node {}: stopped by a signal and not released by its launcher within {} s; stopping",
               a.get("--node-id"), RELEASE_WAIT.toSeconds());
         }
@@ -145,8 +147,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       node.close();
     }, "kafka-node-shutdown"));
     released.await();
-    LOG.info("Kafka node {} released by its launcher; stopping", a.get("--node-id"));
-    System.exit(0);
+    System.exit(0); // the hook says so and stops the node (blocks here when a signal began the exit)
   }
 
   /** How long a node signalled to stop waits for its launcher before it stops anyway. */

@@ -168,15 +168,16 @@ public final class KafkaCluster implements AutoCloseable {
         }
       }
     }
+    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     for (int i = 0; i < processes.length; i++) {
       final Process p = processes[i];
       if (p == null) {
         continue;
       }
       try {
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
           LOG.warn("Kafka node {} did not stop within 30 s of its release; killed", i + 1);
-          p.destroyForcibly();
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -207,7 +207,7 @@ public final class Collector implements AutoCloseable {
     if (!explicitEndpoints.isEmpty()) {
       return;
     }
-    if (found.isEmpty() && discovered.isEmpty() && !saidNoneFound) {
+    if (found.isEmpty() && discovered.isEmpty() && !saidNoneFound && metrics.redisDiscovered.get() == 0) {
       saidNoneFound = true;
       LOG.warn("no Redis server found on this host yet (no {} process listening); looking again every {} ms. "
               + "Give one with redis.uris ({} for `oomwatch local`), or start one and it is found",

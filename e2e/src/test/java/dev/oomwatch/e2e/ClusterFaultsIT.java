@@ -254,8 +254,10 @@ class ClusterFaultsIT {
 
     /**
      * Forks under writes until the kernel kills the server, injecting the fault once the collector
-     * has published the first fork child: the scenario holds its writes until then, so the fault
-     * falls inside the fork that ends in the kill however fast this machine fills and copies.
+     * has published the first fork child and the server still lives: the scenario holds its writes
+     * until the fault is in, so the fault always comes during a fork and before the kill, however
+     * fast this machine fills and copies (the kill ends that fork, or the next if a long fault
+     * outlasted its save).
      */
     void runUntilKilled(final Fault fault) throws Exception {
       ForkUntilKilled.run(redis, cgroup, Duration.ofSeconds(120), new ForkUntilKilled.Watcher() {

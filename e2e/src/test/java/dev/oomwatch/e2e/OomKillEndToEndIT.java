@@ -171,8 +171,9 @@ class OomKillEndToEndIT {
       final KernelEvent kill = forkUntilKilled(pipeline, i, LIMIT, serverPid, false, false);
       final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.KERNEL_OOM_KILL), 30);
       // a restart, if any, is in the samples the collector took since: all of them processed first
-      pipeline.redisSamples.await(list -> list.stream().anyMatch(r -> i.name().equals(r.getInstance())
-          && r.getTimestampMs() > kill.getTimestampMs() + 2_000), Duration.ofSeconds(60));
+      pipeline.redisSamples.awaitOrFail(list -> list.stream().anyMatch(r -> i.name().equals(r.getInstance())
+          && r.getReachable() && r.getTimestampMs() > kill.getTimestampMs() + 2_000), Duration.ofSeconds(60),
+          "a sample of the surviving server 2 s after the kill");
       pipeline.awaitProcessed();
       final List<Alert> settled = alertsOf(i.name());
 
@@ -286,7 +287,7 @@ class OomKillEndToEndIT {
         // The kernel reclaimed enough page cache to let the forks live: less headroom next time. Only
         // between forks: a fill at full speed during one would copy the headroom faster than any
         // sample could show the fork, and the kill would come with no warning to check.
-        if (System.currentTimeMillis() > nextRaise && percent < 88 && !load.forking()) {
+        if (System.currentTimeMillis() > nextRaise && percent < 88 && notForking(load)) {
           percent += 4;
           final long target = limit * percent / 100;
           try {
@@ -322,17 +323,27 @@ class OomKillEndToEndIT {
         : kills.get(before);
   }
 
+  /** False while a fork runs, and when the server is gone (the loop then sees it dead and ends). */
+  private static boolean notForking(final RedisLoad load) {
+    try {
+      return !load.forking();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   /**
    * Waits until the collector has published the filled instance, idle, on both topics (a Redis and
    * a host sample taken after the fill): the pre-fork baseline the fork detectors compare against.
    */
   private static void awaitFilledBaseline(final Pipeline pipeline, final Victim i) throws InterruptedException {
     final long filledAt = System.currentTimeMillis();
-    pipeline.redisSamples.await(list -> list.stream().anyMatch(r -> i.instance().equals(r.getInstance())
-        && r.getReachable() && r.getTimestampMs() > filledAt), Duration.ofSeconds(60));
-    pipeline.hostSamples.await(list -> list.stream().anyMatch(h -> h.getTimestampMs() > filledAt
+    pipeline.redisSamples.awaitOrFail(list -> list.stream().anyMatch(r -> i.instance().equals(r.getInstance())
+        && r.getReachable() && r.getTimestampMs() > filledAt), Duration.ofSeconds(60), "a Redis sample of the filled "
+        + i.instance());
+    pipeline.hostSamples.awaitOrFail(list -> list.stream().anyMatch(h -> h.getTimestampMs() > filledAt
         && h.getProcesses().stream().anyMatch(p -> p.getCgroup() != null && i.cgroupPath().equals(p.getCgroup().getPath()))),
-        Duration.ofSeconds(60));
+        Duration.ofSeconds(60), "a host sample of the filled " + i.instance());
   }
 
   private static int killsOf(final Pipeline pipeline, final java.util.function.Predicate<KernelEvent> wanted) {

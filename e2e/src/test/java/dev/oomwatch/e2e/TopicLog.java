@@ -71,6 +71,16 @@ final class TopicLog<V> implements AutoCloseable {
     }
   }
 
+  /** As {@link #await}, failing with {@code what} when {@code done} does not hold by the deadline. */
+  List<Arrived<V>> awaitOrFail(final Predicate<List<V>> done, final Duration deadline, final String what)
+      throws InterruptedException {
+    final List<Arrived<V>> records = await(done, deadline);
+    if (!done.test(records.stream().map(Arrived::value).toList())) {
+      throw new AssertionError("no " + what + " within " + deadline.toSeconds() + " s");
+    }
+    return records;
+  }
+
   /**
    * Waits until this log holds every record on the topic at the moment of the call (its end offsets,
    * committed transactions only): for counting once the producers are done, instead of a pause.

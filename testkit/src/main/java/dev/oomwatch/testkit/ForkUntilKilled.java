@@ -26,7 +26,11 @@ public final class ForkUntilKilled {
     /** The server is filled and nothing forks yet: returns once the watcher has seen it so. */
     void filled() throws Exception;
 
-    /** The first fork child is running and no write has copied a page yet: returns once seen. */
+    /**
+     * The first fork child is running and no write has copied a page yet: returns once seen. The
+     * writes that copy pages until the kill begin when it returns; the first fork's save lasts
+     * seconds, so they usually fall in it, else in the next.
+     */
     void forked() throws Exception;
   }
 
@@ -48,13 +52,14 @@ public final class ForkUntilKilled {
     final long limit = cgroup.limit();
     try (RedisLoad load = RedisLoad.connect(redis.uri())) {
       int keys = load.fillUntil(() -> cgroup.usage() > limit * 3 / 4, 1_000, 200_000);
-      final long deadline = System.currentTimeMillis() + atMost.toMillis();
       if (watcher != null) {
         watcher.filled();
         load.configSet("rdb-key-save-delay", SLOW_SAVE_MICROS_PER_KEY);
         load.bgsave();
         watcher.forked();
       }
+      // the time the forks get, however long the watcher took to look
+      final long deadline = System.currentTimeMillis() + atMost.toMillis();
       load.startOverwriting(keys, 1_000);
       int percent = 72;
       long nextRaise = System.currentTimeMillis() + 5_000;
