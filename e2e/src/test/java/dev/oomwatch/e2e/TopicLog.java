@@ -1,5 +1,6 @@
 package dev.oomwatch.e2e;
 
+import dev.oomwatch.testkit.TopicRecords;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,37 +25,53 @@ final class TopicLog<V> implements AutoCloseable {
   private final Map<TopicPartition, Long> positions = new java.util.concurrent.ConcurrentHashMap<>();
   private final Thread thread;
   private volatile boolean running = true;
+  /** Why the following thread ended, if it did: every read then fails with it, not with a timeout. */
+  private volatile RuntimeException failure;
 
   TopicLog(final String bootstrap, final String topic, final Deserializer<V> values) {
     this.bootstrap = bootstrap;
     this.topic = topic;
     thread = new Thread(() -> {
-      try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-          ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50), new StringDeserializer(), values)) {
-        final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-            .map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        while (running) {
-          for (final ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(50))) {
-            synchronized (records) {
-              records.add(new Arrived<>(r.value(), System.currentTimeMillis()));
-              records.notifyAll();
-            }
-          }
-          for (final TopicPartition p : partitions) {
-            positions.put(p, consumer.position(p));
-          }
-        }
+      try {
+        follow(bootstrap, topic, values);
+      } catch (RuntimeException e) {
+        failure = e;
       }
     }, "log-" + topic);
     thread.setDaemon(true);
     thread.start();
   }
 
+  private void follow(final String bootstrap, final String topic, final Deserializer<V> values) {
+    try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50), new StringDeserializer(), values)) {
+      final List<TopicPartition> partitions = TopicRecords.partitionsOf(consumer, topic);
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      while (running) {
+        for (final ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(50))) {
+          synchronized (records) {
+            records.add(new Arrived<>(r.value(), System.currentTimeMillis()));
+            records.notifyAll();
+          }
+        }
+        for (final TopicPartition p : partitions) {
+          positions.put(p, consumer.position(p));
+        }
+      }
+    }
+  }
+
+  private void checkFollowing() {
+    if (failure != null) {
+      throw new AssertionError("the log of " + topic + " stopped following it: " + failure, failure);
+    }
+  }
+
   List<Arrived<V>> all() {
+    checkFollowing();
     synchronized (records) {
       return new ArrayList<>(records);
     }
@@ -65,6 +82,7 @@ final class TopicLog<V> implements AutoCloseable {
     final long end = System.currentTimeMillis() + deadline.toMillis();
     synchronized (records) {
       while (System.currentTimeMillis() < end && !done.test(records.stream().map(Arrived::value).toList())) {
+        checkFollowing();
         records.wait(Math.max(1, Math.min(200, end - System.currentTimeMillis())));
       }
       return new ArrayList<>(records);
@@ -92,11 +110,11 @@ final class TopicLog<V> implements AutoCloseable {
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
         new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
         new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-      ends = consumer.endOffsets(consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList());
+      ends = consumer.endOffsets(TopicRecords.partitionsOf(consumer, topic));
     }
     final long end = System.currentTimeMillis() + deadline.toMillis();
     while (!ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+      checkFollowing();
       if (System.currentTimeMillis() > end) {
         throw new IllegalStateException(topic + " not followed to " + ends + " within " + deadline.toSeconds()
             + " s (at " + positions + ")");

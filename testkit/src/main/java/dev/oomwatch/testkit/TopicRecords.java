@@ -74,8 +74,7 @@ public final class TopicRecords {
         Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
         new StringDeserializer(), values);
-    final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-        .map(p -> new TopicPartition(topic, p.partition())).toList();
+    final List<TopicPartition> partitions = partitionsOf(consumer, topic);
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     return consumer;
@@ -93,8 +92,7 @@ public final class TopicRecords {
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
             new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
             new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
-      final List<TopicPartition> partitions = topics.stream().flatMap(t -> ends.partitionsFor(t).stream()
-          .map(p -> new TopicPartition(t, p.partition()))).toList();
+      final List<TopicPartition> partitions = topics.stream().flatMap(t -> partitionsOf(ends, t).stream()).toList();
       final Map<TopicPartition, Long> target = ends.endOffsets(partitions);
       final long end = System.currentTimeMillis() + deadline.toMillis();
       Map<TopicPartition, Long> committed = Map.of();
@@ -115,6 +113,31 @@ public final class TopicRecords {
       }
       throw new IllegalStateException(groupId + " has not consumed " + target + " within " + deadline.toSeconds()
           + " s; committed " + committed);
+    }
+  }
+
+  /**
+   * The topic's partitions as the consumer's broker knows them, once it knows them: a topic just
+   * created is known to its controller at once and to every broker of a cluster a moment later, and
+   * until then a broker answers with no partitions, which assigned as they are would read nothing.
+   */
+  public static List<TopicPartition> partitionsOf(final org.apache.kafka.clients.consumer.Consumer<?, ?> consumer,
+      final String topic) {
+    final long deadline = System.currentTimeMillis() + 60_000;
+    while (true) {
+      final List<org.apache.kafka.common.PartitionInfo> infos = consumer.partitionsFor(topic);
+      if (infos != null && !infos.isEmpty()) {
+        return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("no partitions of " + topic + " known after 60 s");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for " + topic, e);
+      }
     }
   }
 }
