@@ -1,5 +1,6 @@
 package dev.oomwatch.collector;
 
+import dev.oomwatch.collector.container.ContainerNamer;
 import dev.oomwatch.collector.identity.ServerLocator;
 import dev.oomwatch.collector.kernel.KernelSampling;
 import dev.oomwatch.metrics.MetricsEndpoint;
@@ -42,6 +43,7 @@ public final class Collector implements AutoCloseable {
   private final CollectorConfig config;
   private final CollectorMetrics metrics = new CollectorMetrics();
   private final ForkActivity forks = new ForkActivity();
+  private final LoopHealth health = new LoopHealth(System::currentTimeMillis);
   private final ScheduledExecutorService scheduler;
   private final ClientResources resources;
   private final RedisClient redisClient;
@@ -51,6 +53,7 @@ public final class Collector implements AutoCloseable {
   private final Map<String, Discovered> discovered = new java.util.concurrent.ConcurrentHashMap<>();
   private final Set<String> explicitEndpoints = new HashSet<>();
   private ServerDiscovery discovery;
+  private final Set<String> toldCollisions = new HashSet<>();
   private boolean saidNoneFound;
   private boolean saidFirstFound;
   private ServerLocator locator;
@@ -93,11 +96,12 @@ public final class Collector implements AutoCloseable {
 
   private void startSampling() {
     schedule = new RedisSampler.Schedule(
-        config.interval(), config.forkInterval(), config.configRefresh(), config.topClients(),
-        config.clientListMaxClients(), config.clientListSlowInterval());
+        config.interval(), config.forkInterval(), config.configRefresh(), config.readConfig(), config.topClients(),
+        config.clientListMaxClients(), config.clientListSlowInterval(), config.clientListSkipAbove());
+    // one namer for every reader: one cache, each container's files read once, each refusal said once
+    final ContainerNamer namer = config.kernel().namer();
     locator = config.kernel().enabled()
-        ? new ServerLocator(new ProcessScanner(config.kernel().paths(), config.kernel().processNames(), false),
-            config.kernel().namer())
+        ? new ServerLocator(new ProcessScanner(config.kernel().paths(), config.kernel().processNames(), false), namer)
         : null;
     for (final String uri : config.redisUris()) {
       final RedisTarget target = RedisTarget.parse(uri, config.redisTimeout());
@@ -113,8 +117,15 @@ public final class Collector implements AutoCloseable {
         LOG.warn("redis.discover is on but kernel.enabled is off: discovery reads /proc, so it does not run");
       } else {
         discovery = new ServerDiscovery(new ProcessScanner(config.kernel().paths(), config.kernel().processNames(), false),
-            locator, config.kernel().namer());
-        scheduler.scheduleWithFixedDelay(this::discover, 0, config.discovery().interval().toMillis(), TimeUnit.MILLISECONDS);
+            locator, namer);
+        if (config.discovery().sendsToAny()) {
+          LOG.warn("{} is on: the discovery password goes to every process on this host that calls itself {} and "
+              + "listens, whatever container it runs in; any pod on the node can take it", DiscoveryConfig.TO_ANY,
+              String.join(" or ", config.kernel().processNames()));
+        }
+        health.register("discovery", config.discovery().interval().toMillis());
+        scheduler.scheduleWithFixedDelay(health.guarded("discovery", this::discover), 0,
+            config.discovery().interval().toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("discovering {} processes on this host every {} ms", String.join(" and ", config.kernel().processNames()),
             config.discovery().interval().toMillis());
       }
@@ -124,13 +135,18 @@ public final class Collector implements AutoCloseable {
           sample -> publisher.publish(Topic.HOST_SAMPLES, config.host(), sample, false),
           event -> publisher.publish(Topic.KERNEL_EVENTS, config.host(), event, true),
           () -> PublishedKills.read(config.kafka(), config.host(), config.kernel().kmsgReplay()),
-          metrics).start();
+          metrics, namer, health).start();
     }
     final PrometheusRegistry registry = MetricsEndpoint.newRegistry();
     CollectorPrometheus.register(registry, config.host(), metrics, publisher, samplers);
-    metricsEndpoint = MetricsEndpoint.serve(config.metrics(), registry);
     final long tickMs = Math.max(10, Math.min(config.forkInterval().toMillis(), config.interval().toMillis()) / 2);
-    scheduler.scheduleAtFixedRate(this::tickAll, 0, tickMs, TimeUnit.MILLISECONDS);
+    health.register("redis-sampling", tickMs);
+    metricsEndpoint = MetricsEndpoint.serve(config.metrics(), registry, () -> {
+      final Map<String, Boolean> loops = health.state();
+      return new MetricsEndpoint.Health(!loops.containsValue(false), loops.entrySet().stream()
+          .map(e -> e.getKey() + (e.getValue() ? " running" : " STOPPED")).collect(java.util.stream.Collectors.joining(", ")));
+    });
+    scheduler.scheduleAtFixedRate(health.guarded("redis-sampling", this::tickAll), 0, tickMs, TimeUnit.MILLISECONDS);
     LOG.info("collector for host {} started; publishing to {}", config.host(), config.kafka().bootstrapServers());
   }
 
@@ -167,20 +183,21 @@ public final class Collector implements AutoCloseable {
           continue;
         }
         final DiscoveryConfig.Credentials credentials = config.discovery().credentialsFor(server);
+        final String instance = uniqueInstance(server);
         final RedisTarget target = RedisTarget.discovered(server.endpoint().address(), server.endpoint().port(),
-            server.instance(), credentials.username(), credentials.password(), config.redisTimeout());
+            instance, credentials.username(), credentials.password(), credentials.tls(), config.redisTimeout());
         final RedisSampler sampler = new RedisSampler(redisClient, target, config.host(), schedule, forks,
             sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
             metrics, System::currentTimeMillis, locator);
-        discovered.put(key, new Discovered(sampler, server.instance(), now));
+        discovered.put(key, new Discovered(sampler, instance, now));
         samplers.add(sampler);
         metrics.redisDiscovered.incrementAndGet();
         if (!config.bufferSetExplicitly()) {
           // ten minutes of every instance's samples, however many discovery finds
           publisher.ensureCapacity(CollectorConfig.bufferFor(samplers.size(), config.interval()));
         }
-        LOG.info("discovered Redis {} (host pid {}{}); sampling it", target, server.hostPid(),
-            server.podKey() == null ? "" : ", pod " + server.podKey());
+        LOG.info("discovered Redis {} (host pid {}{}); sampling it {}", target, server.hostPid(),
+            server.podLabel() == null ? "" : ", pod " + server.podLabel(), howAuthenticated(server, credentials));
       }
       final long forget = config.discovery().forgetAfter().toMillis();
       discovered.entrySet().removeIf(e -> {
@@ -196,6 +213,40 @@ public final class Collector implements AutoCloseable {
       // one bad pass must not end discovery: the next one starts from /proc again
       LOG.warn("discovery pass failed: {}", e.toString());
     }
+  }
+
+  /** For the log: whether credentials go to this server, and on what ground (never which). */
+  private String howAuthenticated(final DiscoveredServer server, final DiscoveryConfig.Credentials credentials) {
+    if (credentials.password() != null) {
+      return config.discovery().verified(server) ? "with the credentials its verified identity selects"
+          : "with the default credentials (" + DiscoveryConfig.TO_ANY + ")";
+    }
+    if (config.discovery().fallback().password() != null) {
+      return "without credentials: its identity is not verified (no runtime bundle names its pod, or outside "
+          + "containers it runs an executable that is not the system's, or as a user not in "
+          + DiscoveryConfig.HOST_OWNERS + ")";
+    }
+    return "without credentials";
+  }
+
+  /**
+   * Two servers are never one instance: a server whose id another discovered server already has
+   * (two pods the runtime names alike, which should not happen) is published under its address
+   * and port instead, and that is said once.
+   */
+  private String uniqueInstance(final DiscoveredServer server) {
+    final String wanted = server.instance();
+    final boolean taken = discovered.values().stream().anyMatch(d -> d.instance().equals(wanted))
+        || samplers.stream().anyMatch(s -> s.instance().equals(wanted));
+    if (!taken) {
+      return wanted;
+    }
+    final String fallback = server.fallbackInstance();
+    if (toldCollisions.add(wanted)) {
+      LOG.warn("two Redis servers would both be instance {}: host pid {} is published as {} instead", wanted,
+          server.hostPid(), fallback);
+    }
+    return fallback;
   }
 
   /**
@@ -232,6 +283,11 @@ public final class Collector implements AutoCloseable {
     } catch (java.net.UnknownHostException e) {
       return host + ":" + port;
     }
+  }
+
+  /** Whether every loop still runs: what /healthz says. */
+  public LoopHealth health() {
+    return health;
   }
 
   public CollectorMetrics metrics() {

@@ -64,11 +64,12 @@ class RedisTlsAclIT {
       try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
         final List<RedisSample> samples = TopicRecords.read(kafka.bootstrapServers(), "oomwatch.redis-samples",
             Serdes.redisSample().deserializer(), list ->
-                list.stream().anyMatch(s -> "full".equals(s.getInstance()) && s.getReachable() && s.getConfig() != null)
+                list.stream().anyMatch(s -> "full".equals(s.getInstance()) && s.getReachable() && s.getConfig() != null
+                    && s.getClientListReadAtMs() != null)
                 && list.stream().anyMatch(s -> "limited".equals(s.getInstance()) && s.getReachable()),
             Duration.ofSeconds(60));
         final RedisSample full = samples.stream().filter(s -> "full".equals(s.getInstance()) && s.getReachable()
-            && s.getConfig() != null).findFirst().orElseThrow(() -> new AssertionError("full: " + samples));
+            && s.getConfig() != null && s.getClientListReadAtMs() != null).findFirst().orElseThrow(() -> new AssertionError("full: " + samples));
         assertThat(full.getUsedMemory()).isPositive();
         assertThat(full.getTopClients()).as("CLIENT LIST read").isNotNull();
         final RedisSample limited = samples.stream().filter(s -> "limited".equals(s.getInstance()) && s.getReachable())

@@ -38,6 +38,15 @@ public final class MetricsEndpoint implements AutoCloseable {
    * bound is logged and the process runs on without one (the endpoint's {@link #url()} is empty).
    */
   public static MetricsEndpoint serve(final MetricsConfig config, final PrometheusRegistry registry) {
+    return serve(config, registry, null);
+  }
+
+  /**
+   * Serves the registry, and {@code health} (when given) at {@code /healthz}: 200 when it says
+   * healthy, else 503, with its text either way.
+   */
+  public static MetricsEndpoint serve(final MetricsConfig config, final PrometheusRegistry registry,
+      final java.util.function.Supplier<Health> health) {
     if (!config.enabled()) {
       return new MetricsEndpoint(registry, null, null);
     }
@@ -46,6 +55,16 @@ public final class MetricsEndpoint implements AutoCloseable {
           .hostname(config.bind())
           .port(config.port())
           .registry(registry)
+          .defaultHandler(exchange -> {
+            final boolean asked = health != null && exchange.getRequestURI().getPath().equals("/healthz");
+            final Health h = asked ? health.get() : new Health(false, "not found: /metrics" + (health == null ? "" : ", /healthz"));
+            final byte[] body = (h.text() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(asked ? (h.healthy() ? 200 : 503) : 404, body.length);
+            try (java.io.OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          })
           .buildAndStart();
       final String host = config.bind().contains(":") ? "[" + config.bind() + "]" : config.bind();
       final String url = "http://" + host + ":" + server.getPort() + "/metrics";
@@ -57,6 +76,9 @@ public final class MetricsEndpoint implements AutoCloseable {
       return new MetricsEndpoint(registry, null, null);
     }
   }
+
+  /** What {@code /healthz} answers. */
+  public record Health(boolean healthy, String text) {}
 
   public PrometheusRegistry registry() {
     return registry;

@@ -151,11 +151,39 @@ public final class KubePods implements AutoCloseable {
   }
 
   /**
+   * What a pod's {@code /etc/hostname} is: the kubelet's (the pod's name), the node's (a container
+   * without a mount of its own), or what a hostile container makes of it.
+   */
+  public enum Hostname {
+    POD_NAME, NODE, SYMLINK_TO_READERS_ENVIRON, FIFO, DEV_ZERO
+  }
+
+  /**
    * Starts a pod whose redis-server gets {@code redisArgs}; {@code withBundle} writes a containerd
    * config.json naming it (else only its HOSTNAME names it).
    */
   public Pod start(final String name, final String namespace, final long limit, final boolean withBundle,
       final String... redisArgs) {
+    return startWith(name, namespace, limit, withBundle, Hostname.POD_NAME, redisCommand(dir.resolve(name), redisArgs));
+  }
+
+  /** The redis-server command a pod runs, its files in the pod's folder. */
+  public static List<String> redisCommand(final Path podDir, final String... redisArgs) {
+    final List<String> command = new ArrayList<>(List.of(LocalRedis.binary(),
+        "--port", "6379", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", podDir.toString(),
+        "--daemonize", "no", "--logfile", podDir.resolve("redis.log").toString()));
+    command.addAll(List.of(redisArgs));
+    return command;
+  }
+
+  /**
+   * Starts a pod running {@code command} (which must listen on 6379 at the pod's address) with its
+   * {@code /etc/hostname} made as {@code hostname} says. A hostile hostname is made by mounting a
+   * folder of the pod's own over {@code /etc} inside the pod's mount namespace, holding the thing
+   * and the loader's cache.
+   */
+  public Pod startWith(final String name, final String namespace, final long limit, final boolean withBundle,
+      final Hostname hostname, final List<String> command) {
     final Pod pod = new Pod(name, namespace, pods.size(), limit, dir.resolve(name));
     pods.add(pod);
     try {
@@ -165,22 +193,42 @@ public final class KubePods implements AutoCloseable {
       if (withBundle) {
         writeBundle(pod);
       }
-      final List<String> command = new ArrayList<>(List.of("sh", "-c",
+      final List<String> full = new ArrayList<>(List.of("sh", "-c",
           "echo $$ > '" + pod.containerCgroup.resolve("cgroup.procs") + "' && exec \"$0\" \"$@\"",
           "ip", "netns", "exec", pod.netns, "env", "HOSTNAME=" + name,
-          // the kubelet mounts the pod's name over the container's /etc/hostname
-          "unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", "mount --bind \"$0\" /etc/hostname && exec \"$@\"",
-          hostnameFile(pod).toString(), LocalRedis.binary(),
-          "--port", "6379", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", pod.dir.toString(),
-          "--daemonize", "no", "--logfile", pod.dir.resolve("redis.log").toString()));
-      command.addAll(List.of(redisArgs));
-      pod.process = new ProcessBuilder(command).redirectErrorStream(true)
+          "unshare", "--pid", "--fork", "--mount-proc", "sh", "-c"));
+      switch (hostname) {
+        // the kubelet mounts the pod's name over the container's /etc/hostname
+        case POD_NAME -> full.addAll(List.of("mount --bind \"$0\" /etc/hostname && exec \"$@\"",
+            hostnameFile(pod).toString()));
+        case NODE -> full.addAll(List.of("exec \"$@\"", "-"));
+        default -> full.addAll(List.of("mount --bind \"$0\" /etc && exec \"$@\"", hostileEtc(pod, hostname).toString()));
+      }
+      full.addAll(command);
+      pod.process = new ProcessBuilder(full).redirectErrorStream(true)
           .redirectOutput(pod.dir.resolve("stdout.log").toFile()).start();
       awaitListening(pod);
       return pod;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start pod " + name, e);
     }
+  }
+
+  /** An /etc whose hostname is a symlink to the reader's own environment, a FIFO or /dev/zero. */
+  private static Path hostileEtc(final Pod pod, final Hostname kind) throws IOException {
+    final Path etc = Files.createDirectories(pod.dir.resolve("etc"));
+    final Path cache = Path.of("/etc/ld.so.cache");
+    if (Files.exists(cache)) {
+      Files.copy(cache, etc.resolve("ld.so.cache"));
+    }
+    final Path file = etc.resolve("hostname");
+    switch (kind) {
+      case SYMLINK_TO_READERS_ENVIRON -> Files.createSymbolicLink(file, Path.of("/proc/self/environ"));
+      case FIFO -> must("mkfifo", file.toString());
+      case DEV_ZERO -> must("mknod", file.toString(), "c", "1", "5");
+      default -> throw new IllegalArgumentException(kind.toString());
+    }
+    return etc;
   }
 
   public List<Pod> pods() {

@@ -98,7 +98,7 @@ public class HotPaths {
 
   @Benchmark
   public ClientList parseClientList() {
-    return ClientList.parse(clientList);
+    return ClientList.parse(clientList, 10);
   }
 
   @Benchmark

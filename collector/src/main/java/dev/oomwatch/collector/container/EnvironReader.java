@@ -1,6 +1,7 @@
 package dev.oomwatch.collector.container;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,9 +10,10 @@ import java.nio.file.Path;
 final class EnvironReader {
   private EnvironReader() {}
 
-  static String variable(final Path environ, final String name) {
-    try {
-      return variable(new String(Files.readAllBytes(environ), StandardCharsets.UTF_8), name);
+  /** At most {@code maxBytes} of the environment are read: its length is the process's choice. */
+  static String variable(final Path environ, final String name, final int maxBytes) {
+    try (InputStream in = Files.newInputStream(environ)) {
+      return variable(new String(in.readNBytes(maxBytes), StandardCharsets.UTF_8), name);
     } catch (IOException | RuntimeException e) {
       return null;
     }

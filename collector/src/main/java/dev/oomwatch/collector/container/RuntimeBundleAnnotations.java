@@ -9,7 +9,8 @@ import java.io.IOException;
  * runtimes write them as annotations: containerd's {@code io.kubernetes.cri.sandbox-name},
  * {@code io.kubernetes.cri.sandbox-namespace} and {@code io.kubernetes.cri.container-name}; CRI-O's
  * {@code io.kubernetes.pod.name}, {@code io.kubernetes.pod.namespace} and
- * {@code io.kubernetes.container.name}. Pure: the text in, the names out.
+ * {@code io.kubernetes.container.name}. Names that are not Kubernetes names are dropped. Pure: the
+ * text in, the names out.
  */
 public final class RuntimeBundleAnnotations {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,13 +29,14 @@ public final class RuntimeBundleAnnotations {
       return PodNames.NONE;
     }
     final String pod = first(annotations, "io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name");
-    if (pod == null) {
+    if (!KubeNames.podName(pod)) {
       return PodNames.NONE;
     }
-    return new PodNames(pod,
-        first(annotations, "io.kubernetes.cri.sandbox-namespace", "io.kubernetes.pod.namespace"),
-        first(annotations, "io.kubernetes.cri.container-name", "io.kubernetes.container.name"),
-        source);
+    final String namespace = first(annotations, "io.kubernetes.cri.sandbox-namespace", "io.kubernetes.pod.namespace");
+    final String container = first(annotations, "io.kubernetes.cri.container-name", "io.kubernetes.container.name");
+    // written by the runtime from the kubelet's request: the container cannot write it
+    return new PodNames(pod, KubeNames.label(namespace) ? namespace : null,
+        KubeNames.label(container) ? container : null, source, true);
   }
 
   private static String first(final JsonNode annotations, final String... keys) {

@@ -32,6 +32,7 @@ public final class ServerDiscovery {
   private final ContainerNamer namer;
   private final Path proc;
   private final Set<Long> toldUnreachable = new HashSet<>();
+  private final HostUsers hostUsers;
   /** What earlier scans found, by host pid: a live server's endpoint and names do not change. */
   private final java.util.Map<Long, DiscoveredServer> known = new java.util.HashMap<>();
 
@@ -40,6 +41,7 @@ public final class ServerDiscovery {
     this.locator = locator;
     this.namer = namer;
     this.proc = scanner.paths().proc();
+    this.hostUsers = new HostUsers(proc);
   }
 
   /** The servers reachable now; one scan of /proc. */
@@ -70,11 +72,13 @@ public final class ServerDiscovery {
         if (toldUnreachable.add(pid)) {
           LOG.warn("found {} (host pid {}{}) on port {} but cannot sample it: {}. Bind it to its pod's address "
               + "(bind 0.0.0.0 or the pod IP), or run a collector inside its network namespace.",
-              comm(pid), pid, names.known() ? ", pod " + names.podName() : "", endpoint.port(), endpoint.why());
+              comm(pid), pid, container != null && container.podUid() != null ? ", pod " + container.podUid() : "",
+              endpoint.port(), endpoint.why());
         }
         continue;
       }
-      final DiscoveredServer server = new DiscoveredServer(pid, endpoint, container, names);
+      final DiscoveredServer server = new DiscoveredServer(pid, endpoint, container, names,
+          container == null ? executableOf(pid) : null);
       known.put(pid, server);
       found.add(server);
     }
@@ -98,11 +102,26 @@ public final class ServerDiscovery {
     return comm == null ? "redis-server" : comm.trim();
   }
 
-  private static String read(final Path file) {
+  /**
+   * The kernel's word on what a server outside containers runs: the exe link, and the owner and
+   * mode of the very file it names (stat through the link, whatever mount namespace it lives in).
+   */
+  private HostExecutable executableOf(final long pid) {
+    final Path exe = proc.resolve(pid + "/exe");
     try {
-      return Files.readString(file);
+      final String path = Files.readSymbolicLink(exe).toString();
+      final int fileUid = ((Number) Files.getAttribute(exe, "unix:uid")).intValue();
+      final int mode = ((Number) Files.getAttribute(exe, "unix:mode")).intValue();
+      final int uid = ((Number) Files.getAttribute(proc.resolve(String.valueOf(pid)), "unix:uid")).intValue();
+      return new HostExecutable(path, fileUid == 0 && (mode & 0022) == 0, uid, hostUsers.nameOf(uid));
     } catch (IOException | RuntimeException e) {
       return null;
     }
   }
+
+  private static String read(final Path file) {
+    // a title is the process's choice: 64 kB is more than any server's
+    return FileReads.quiet(file, 64 * 1024);
+  }
+
 }

@@ -1,5 +1,6 @@
 package dev.oomwatch.collector.identity;
 
+import dev.oomwatch.collector.kernel.FileReads;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.DirectoryStream;
@@ -45,8 +46,8 @@ public final class ProcFacts {
   }
 
   private List<ProcNetText.ListenSocket> listening(final Path dir) {
-    final List<ProcNetText.ListenSocket> all = new ArrayList<>(ProcNetText.listening(read(dir.resolve("net/tcp"))));
-    all.addAll(ProcNetText.listening(read(dir.resolve("net/tcp6"))));
+    final List<ProcNetText.ListenSocket> all = new ArrayList<>(ProcNetText.listening(listenLines(dir.resolve("net/tcp"))));
+    all.addAll(ProcNetText.listening(listenLines(dir.resolve("net/tcp6"))));
     return all;
   }
 
@@ -113,11 +114,15 @@ public final class ProcFacts {
     }
   }
 
+  /** A socket table's LISTEN lines only (state 0A, the fourth field): bounded by what listens. */
+  private static String listenLines(final Path table) {
+    return FileReads.lines(table, line -> {
+      final String[] f = line.trim().split("\\s+", 5);
+      return f.length >= 4 && "0A".equals(f[3]);
+    });
+  }
+
   private static String read(final Path file) {
-    try {
-      return Files.readString(file);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    return FileReads.quiet(file);
   }
 }

@@ -86,12 +86,8 @@ public final class ServerLocator {
 
   /** The process's container from its memory cgroup path; null outside any container. */
   public ContainerRef containerOf(final long pid) {
-    try {
-      final CgroupRef ref = CgroupRef.parse(Files.readString(proc.resolve(pid + "/cgroup")));
-      return ref == null ? null : CgroupPathParser.parse(ref.path());
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    final CgroupRef ref = CgroupRef.parse(FileReads.quiet(proc.resolve(pid + "/cgroup")));
+    return ref == null ? null : CgroupPathParser.parse(ref.path());
   }
 
   /** Loopback reaches the collector's own namespace: read through the configured /proc, else our own. */

@@ -40,6 +40,41 @@ public final class FileReads {
     return read(file);
   }
 
+  /**
+   * At most {@code maxBytes} of a file, or null when it cannot be read: for /proc files whose
+   * length a process chooses (its title, its environment), read where no reason is kept.
+   */
+  public static String quiet(final Path file, final int maxBytes) {
+    try (InputStream in = Files.newInputStream(file)) {
+      return new String(in.readNBytes(maxBytes), StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** {@link #quiet(Path, int)} at the cap of every sample's reads. */
+  public static String quiet(final Path file) {
+    return quiet(file, MAX_BYTES);
+  }
+
+  /**
+   * The lines of a file that {@code keep} accepts, streamed: a namespace's {@code net/tcp} with
+   * 100,000 sockets costs its listening lines in memory, not its 15 MB.
+   */
+  public static String lines(final Path file, final java.util.function.Predicate<String> keep) {
+    try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
+      final StringBuilder out = new StringBuilder();
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (keep.test(line)) {
+          out.append(line).append('\n');
+        }
+      }
+      return out.toString();
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   public void note(final String what, final String why) {
     errors.put(what, why);
   }

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class KernelSampling implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KernelSampling.class);
 
+  private final dev.oomwatch.collector.LoopHealth health;
   private final KernelConfig config;
   private final Duration interval;
   private final Duration forkInterval;
@@ -46,15 +47,18 @@ public final class KernelSampling implements AutoCloseable {
       final Consumer<HostSample> hostSink,
       final Consumer<KernelEvent> eventSink,
       final java.util.function.Supplier<java.util.Set<String>> publishedKills,
-      final CollectorMetrics metrics) {
+      final CollectorMetrics metrics,
+      final dev.oomwatch.collector.container.ContainerNamer namer,
+      final dev.oomwatch.collector.LoopHealth health) {
     this.config = config;
+    this.health = health;
     this.interval = interval;
     this.forkInterval = forkInterval;
     this.forks = forks;
     this.hostSink = hostSink;
     this.eventSink = eventSink;
     this.metrics = metrics;
-    this.sampler = new HostSampler(host, config.paths(), config.processNames(), config.readSmaps(), config.namer());
+    this.sampler = new HostSampler(host, config.paths(), config.processNames(), config.readSmaps(), namer);
     this.forkWatch = new ForkWatch(sampler.scanner(), forks);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       final Thread t = new Thread(r, "oomwatch-kernel");
@@ -76,7 +80,9 @@ public final class KernelSampling implements AutoCloseable {
     if (watcher != null) {
       watcher.start();
     }
-    scheduler.scheduleAtFixedRate(this::tick, 0, config.forkWatch().toMillis(), TimeUnit.MILLISECONDS);
+    health.register("kernel-sampling", config.forkWatch().toMillis());
+    scheduler.scheduleAtFixedRate(health.guarded("kernel-sampling", this::tick), 0, config.forkWatch().toMillis(),
+        TimeUnit.MILLISECONDS);
     return this;
   }
 

@@ -250,11 +250,7 @@ public final class ProcessScanner {
   }
 
   private static String quiet(final Path file) {
-    try {
-      return Files.readString(file);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    return FileReads.quiet(file);
   }
 
   private static boolean isPid(final String name) {

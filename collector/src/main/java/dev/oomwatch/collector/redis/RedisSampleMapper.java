@@ -123,10 +123,10 @@ public final class RedisSampleMapper {
   private static ClientBuffer buffer(final ClientList.Client c) {
     return ClientBuffer.newBuilder()
         .setId(c.id())
-        .setAddr(c.fields().getOrDefault("addr", ""))
-        .setName(c.text("name"))
-        .setCmd(c.text("cmd"))
-        .setFlags(c.fields().getOrDefault("flags", ""))
+        .setAddr(c.addr())
+        .setName(c.name())
+        .setCmd(c.cmd())
+        .setFlags(c.flags())
         .setOmem(c.omem())
         .setTotMem(c.totMem())
         .build();

@@ -10,6 +10,9 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandKeyword;
+import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,8 +34,8 @@ public final class RedisSampler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisSampler.class);
 
   /** How one sampler behaves; from the collector's configuration. */
-  public record Schedule(Duration interval, Duration forkInterval, Duration configRefresh, int topClients,
-      long clientListMaxClients, Duration clientListSlowInterval) {}
+  public record Schedule(Duration interval, Duration forkInterval, Duration configRefresh, boolean readConfig, int topClients,
+      long clientListMaxClients, Duration clientListSlowInterval, long clientListSkipAbove) {}
 
   private final RedisClient client;
   private final RedisTarget target;
@@ -55,10 +58,20 @@ public final class RedisSampler implements AutoCloseable {
   private RedisConfig config;
   private long configReadMs = Long.MIN_VALUE / 2;
   private String configUnavailable;
-  /** The last CLIENT LIST reading and its time, repeated while a busy instance's next one is not due. */
+  /**
+   * The last CLIENT LIST reading and its time, repeated while a busy instance's next one is not due.
+   * The time and the client count outlive a reconnect: a reconnect must not make a busy instance's
+   * CLIENT LIST due at once.
+   */
   private ClientList clients;
   private long clientsReadMs = Long.MIN_VALUE / 2;
   private Long lastConnectedClients;
+  /** No CLIENT LIST on a connection's first sample: INFO says first how many clients it would list. */
+  private boolean firstOnConnection;
+  /** CLIENT LIST replies that ended with the connection (the reply over client-output-buffer-limit). */
+  private int clientListDrops;
+  private long clientListPausedUntilMs = Long.MIN_VALUE / 2;
+  private Long clientListSentAtMs;
   private String lastIdentity;
 
   public RedisSampler(
@@ -127,6 +140,7 @@ public final class RedisSampler implements AutoCloseable {
           } else {
             connection = conn;
             backoffMs = 0;
+            firstOnConnection = true;
             LOG.info("connected to Redis {}", target);
             sample(now);
           }
@@ -142,9 +156,13 @@ public final class RedisSampler implements AutoCloseable {
     final RedisAsyncCommands<String, String> redis = connection.async();
     final long t0 = System.nanoTime();
     final RedisFuture<String> info = redis.info();
-    final CompletableFuture<String> clientList = clientListDue(startMs)
-        ? redis.clientList().toCompletableFuture() : null;
-    final boolean configDue = startMs - configReadMs >= schedule.configRefresh().toMillis();
+    final CompletableFuture<ClientList> clientList = clientListDue(startMs)
+        ? redis.dispatch(CommandType.CLIENT, new ClientListOutput(schedule.topClients()),
+            new CommandArgs<>(StringCodec.UTF8).add(CommandKeyword.LIST)).toCompletableFuture()
+        : null;
+    clientListSentAtMs = clientList == null ? null : startMs;
+    firstOnConnection = false;
+    final boolean configDue = schedule.readConfig() && startMs - configReadMs >= schedule.configRefresh().toMillis();
     final CompletableFuture<Map<String, String>> configFuture = configDue ? readConfig(redis) : null;
 
     info.toCompletableFuture().whenComplete((infoText, failure) -> {
@@ -168,7 +186,7 @@ public final class RedisSampler implements AutoCloseable {
       final long startMs,
       final long t0,
       final String infoText,
-      final CompletableFuture<String> clientList,
+      final CompletableFuture<ClientList> clientList,
       final CompletableFuture<Map<String, String>> configFuture) {
     if (startMs != lastStartMs) {
       return;
@@ -176,13 +194,27 @@ public final class RedisSampler implements AutoCloseable {
     try {
       final List<String> unavailable = new ArrayList<>();
       if (clientList != null) {
-        clientsReadMs = startMs;
+        clientListSentAtMs = null;
         try {
-          clients = ClientList.parse(clientList.join());
+          clients = clientList.join();
+          clientsReadMs = startMs;
+          clientListDrops = 0;
         } catch (RuntimeException e) {
           clients = null;
+          if (connection == null || !connection.isOpen()) {
+            clientListDropped(startMs);
+          } else {
+            clientsReadMs = startMs;
+          }
           unavailable.add("CLIENT LIST: " + FailureReason.of(e));
         }
+      }
+      if (tooManyClients()) {
+        unavailable.add("CLIENT LIST: not asked, " + lastConnectedClients + " clients (over "
+            + "redis.client.list.skip.above=" + schedule.clientListSkipAbove() + "); client memory from INFO only");
+      } else if (startMs < clientListPausedUntilMs) {
+        unavailable.add("CLIENT LIST: not asked until " + java.time.Instant.ofEpochMilli(clientListPausedUntilMs)
+            + ", after " + clientListDrops + " that ended the connection");
       }
       if (configFuture != null) {
         configReadMs = startMs;
@@ -197,7 +229,9 @@ public final class RedisSampler implements AutoCloseable {
           configUnavailable = why;
         }
       }
-      if (configUnavailable != null) {
+      if (!schedule.readConfig()) {
+        unavailable.add("CONFIG: not read (redis.config.read=false)");
+      } else if (configUnavailable != null) {
         unavailable.add(configUnavailable);
       }
       final long durationMs = (System.nanoTime() - t0) / 1_000_000;
@@ -232,8 +266,33 @@ public final class RedisSampler implements AutoCloseable {
    * then only every slow interval, since its cost to Redis grows with every client.
    */
   private boolean clientListDue(final long startMs) {
+    if (firstOnConnection || startMs < clientListPausedUntilMs || tooManyClients()) {
+      return false;
+    }
     final boolean busy = lastConnectedClients != null && lastConnectedClients > schedule.clientListMaxClients();
     return !busy || startMs - clientsReadMs >= schedule.clientListSlowInterval().toMillis();
+  }
+
+  /** So many clients that the reply would not fit the collector's memory: not asked at all. */
+  private boolean tooManyClients() {
+    return lastConnectedClients != null && lastConnectedClients > schedule.clientListSkipAbove();
+  }
+
+  /**
+   * Redis closes a connection whose reply outgrows {@code client-output-buffer-limit normal}; asked
+   * again at once, CLIENT LIST would cost Redis that reply and a reconnect every second. So it
+   * pauses, from the slow interval doubling up to 30 minutes, said once; a reading resets it.
+   */
+  private void clientListDropped(final long now) {
+    clientListDrops++;
+    final long pause = Math.min(30 * 60_000L,
+        schedule.clientListSlowInterval().toMillis() << Math.min(16, clientListDrops - 1));
+    clientListPausedUntilMs = now + pause;
+    if (clientListDrops == 1) {
+      LOG.warn("Redis {} closed the connection while answering CLIENT LIST (a reply larger than its "
+          + "client-output-buffer-limit for normal clients?); not asked again for {} s, then less often while it "
+          + "goes on", target, pause / 1000);
+    }
   }
 
   /** Longer than any answer can take: the connect timeout and three command timeouts. */
@@ -274,10 +333,13 @@ public final class RedisSampler implements AutoCloseable {
     }
     lastFailureKind = kind;
     forks.set(target.instance(), false);
-    // a restarted server has other clients: read them afresh once it answers
+    if (clientListSentAtMs != null && clientListSentAtMs == lastStartMs) {
+      // the connection ended while CLIENT LIST was on its way: that may be what ended it
+      clientListDropped(now);
+    }
+    clientListSentAtMs = null;
+    // the reading is not republished for a new connection; when the next one is due stays known
     clients = null;
-    clientsReadMs = Long.MIN_VALUE / 2;
-    lastConnectedClients = null;
     closeConnection();
     backoffMs = ReconnectBackoff.next(kind, backoffMs, schedule.interval().toMillis());
     nextConnectMs = now + backoffMs;

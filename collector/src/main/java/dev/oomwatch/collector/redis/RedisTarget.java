@@ -38,11 +38,18 @@ public final class RedisTarget {
     return new RedisTarget(uri, name.isEmpty() ? hostPort : name, scheme + "://" + hostPort);
   }
 
-  /** A server found by discovery, with the credentials configured for it (either may be null). */
+  /**
+   * A server found by discovery, with the credentials configured for it (either may be null). Over
+   * TLS its certificate must chain to the trusted CA; its name is not checked, as a discovered
+   * server is reached by its pod's address, which no certificate names.
+   */
   public static RedisTarget discovered(final String address, final int port, final String instance,
-      final String username, final String password, final Duration timeout) {
+      final String username, final String password, final boolean tls, final Duration timeout) {
     final RedisURI.Builder b = RedisURI.builder().withHost(address).withPort(port).withTimeout(timeout)
         .withClientName("oomwatch-collector");
+    if (tls) {
+      b.withSsl(true).withVerifyPeer(io.lettuce.core.SslVerifyMode.CA);
+    }
     if (password != null) {
       if (username != null) {
         b.withAuthentication(username, password.toCharArray());
@@ -52,12 +59,15 @@ public final class RedisTarget {
     }
     final RedisURI uri = b.build();
     final String hostPort = (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
-    return new RedisTarget(uri, instance, "redis://" + hostPort);
+    return new RedisTarget(uri, instance, (tls ? "rediss://" : "redis://") + hostPort);
   }
 
   /** The URI with its credentials removed: for logs and messages. */
   static String redact(final String uri) {
-    return uri.replaceAll("//[^@/]*@", "//***@");
+    // up to the last @: a password may hold an @ of its own, and every character before the host is secret
+    final int start = uri.indexOf("//");
+    final int at = uri.lastIndexOf('@');
+    return start < 0 || at < start ? uri : uri.substring(0, start + 2) + "***" + uri.substring(at);
   }
 
   public RedisURI uri() {

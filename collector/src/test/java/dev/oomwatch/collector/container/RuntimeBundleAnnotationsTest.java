@@ -14,13 +14,13 @@ class RuntimeBundleAnnotationsTest {
   @Test
   void containerdNamesPodNamespaceAndContainer() throws Exception {
     final PodNames names = RuntimeBundleAnnotations.parse(fixture("containerd-config.json"), "x");
-    assertThat(names).isEqualTo(new PodNames("cache-7d9f8b-x2k4q", "shop", "redis", "x"));
+    assertThat(names).isEqualTo(new PodNames("cache-7d9f8b-x2k4q", "shop", "redis", "x", true));
   }
 
   @Test
   void crioNamesPodNamespaceAndContainer() throws Exception {
     final PodNames names = RuntimeBundleAnnotations.parse(fixture("crio-config.json"), "y");
-    assertThat(names).isEqualTo(new PodNames("sessions-0", "auth", "valkey", "y"));
+    assertThat(names).isEqualTo(new PodNames("sessions-0", "auth", "valkey", "y", true));
   }
 
   @Test
@@ -44,7 +44,7 @@ class RuntimeBundleAnnotationsTest {
     assertThat(namer.names(42, new ContainerRef("containerd", id, "u", "burstable")).podName())
         .isEqualTo("cache-7d9f8b-x2k4q");
     final PodNames fromEnv = namer.names(42, new ContainerRef(null, "b".repeat(64), "u", "burstable"));
-    assertThat(fromEnv).isEqualTo(new PodNames("cache-0", null, null, "HOSTNAME"));
+    assertThat(fromEnv).isEqualTo(new PodNames("cache-0", null, null, "HOSTNAME", false));
     assertThat(namer.names(42, null)).isEqualTo(PodNames.NONE);
   }
 

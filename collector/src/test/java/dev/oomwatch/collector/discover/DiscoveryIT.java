@@ -10,6 +10,7 @@ import dev.oomwatch.schema.RedisSample;
 import dev.oomwatch.testkit.KafkaBackend;
 import dev.oomwatch.testkit.KubePods;
 import dev.oomwatch.testkit.LocalRedis;
+import dev.oomwatch.testkit.LogCapture;
 import dev.oomwatch.testkit.TestBackends;
 import dev.oomwatch.testkit.TopicRecords;
 import dev.oomwatch.wire.Serdes;
@@ -53,13 +54,13 @@ class DiscoveryIT {
       TopicRecords.provision(kafka.bootstrapServers(), settings);
       try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
         final List<RedisSample> first = read(kafka, list -> reachable(list, "shop/disc-a") != null
-            && reachable(list, "shop/disc-b") != null && reachable(list, "disc-c") != null);
+            && reachable(list, "shop/disc-b") != null && reachable(list, "pod-" + c.uid) != null);
         assertThat(reachable(first, "shop/disc-a").getServerHostPid()).isEqualTo(a.hostPid());
         assertThat(reachable(first, "shop/disc-b").getServerHostPid()).isEqualTo(b.hostPid());
-        assertThat(reachable(first, "disc-c").getServerHostPid()).isEqualTo(c.hostPid());
+        assertThat(reachable(first, "pod-" + c.uid).getServerHostPid()).isEqualTo(c.hostPid());
         assertThat(reachable(first, "shop/disc-a").getConnectedAddress()).isEqualTo(a.address + ":6379");
         assertThat(reachable(first, "shop/disc-b").getPodNamespace()).isEqualTo("shop");
-        assertThat(reachable(first, "disc-c").getPodUid()).isEqualTo(c.uid);
+        assertThat(reachable(first, "pod-" + c.uid).getPodUid()).isEqualTo(c.uid);
 
         final long started = System.currentTimeMillis();
         final KubePods.Pod d = node.start("disc-d", "shop", 128 * MB, true, "--save", "");
@@ -79,7 +80,7 @@ class DiscoveryIT {
           Thread.sleep(200);
         }
         assertThat(collector.discoveredInstances()).doesNotContain("shop/disc-b")
-            .contains("shop/disc-a", "disc-c", "shop/disc-d");
+            .contains("shop/disc-a", "pod-" + c.uid, "shop/disc-d");
       }
     }
   }
@@ -96,8 +97,6 @@ class DiscoveryIT {
     final Path binary = dir.resolve(name);
     java.nio.file.Files.copy(onPath(LocalRedis.binary()), binary);
     binary.toFile().setExecutable(true);
-    final java.io.ByteArrayOutputStream logs = new java.io.ByteArrayOutputStream();
-    final java.io.PrintStream stderr = System.err;
     try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"))) {
       final Settings settings = Settings.of(Map.of(
           "kafka.bootstrap.servers", kafka.bootstrapServers(),
@@ -107,31 +106,20 @@ class DiscoveryIT {
           "kernel.process.names", name,
           "redis.discover.interval", "200ms"));
       TopicRecords.provision(kafka.bootstrapServers(), settings);
-      // slf4j-simple writes to whatever System.err is at the time of each line
-      System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
-        @Override public void write(final int b) { stderr.write(b); synchronized (logs) { logs.write(b); } }
-        @Override public void write(final byte[] b, final int off, final int len) {
-          stderr.write(b, off, len);
-          synchronized (logs) {
-            logs.write(b, off, len);
-          }
-        }
-      }, true));
-      try (Collector collector = Collector.start(CollectorConfig.from(settings))) {
+      final LogCapture logs = LogCapture.start();
+      try (logs; Collector collector = Collector.start(CollectorConfig.from(settings))) {
         final long passes = collector.metrics().discoveryPasses.get();
         await(() -> collector.metrics().discoveryPasses.get() >= passes + 3, "three passes that find nothing");
-        assertThat(count(logs, "no Redis server found on this host yet")).as("said once over three passes").isEqualTo(1);
-        assertThat(text(logs)).contains("--redis redis://HOST:PORT", name);
+        assertThat(logs.count("no Redis server found on this host yet")).as("said once over three passes").isEqualTo(1);
+        assertThat(logs.text()).contains("--redis redis://HOST:PORT", name);
         try (LocalRedis redis = LocalRedis.startWith(binary.toString(), dir.resolve("late"), null, "--save", "")) {
           final List<RedisSample> samples = read(kafka, list -> list.stream().anyMatch(RedisSample::getReachable));
           assertThat(samples.stream().filter(RedisSample::getReachable).findFirst().orElseThrow().getServerHostPid())
               .isEqualTo(redis.pid());
-          await(() -> text(logs).contains("found the first Redis server on this host"), "the first server said found");
+          await(() -> logs.text().contains("found the first Redis server on this host"), "the first server said found");
         }
-      } finally {
-        System.setErr(stderr);
       }
-      assertThat(count(logs, "no Redis server found on this host yet")).as("said once in all").isEqualTo(1);
+      assertThat(logs.count("no Redis server found on this host yet")).as("said once in all").isEqualTo(1);
     }
   }
 
@@ -147,21 +135,6 @@ class DiscoveryIT {
       }
     }
     throw new IllegalStateException(command + " is not on the PATH");
-  }
-
-  private static String text(final java.io.ByteArrayOutputStream logs) {
-    synchronized (logs) {
-      return logs.toString(java.nio.charset.StandardCharsets.UTF_8);
-    }
-  }
-
-  private static int count(final java.io.ByteArrayOutputStream logs, final String phrase) {
-    final String all = text(logs);
-    int n = 0;
-    for (int at = all.indexOf(phrase); at >= 0; at = all.indexOf(phrase, at + 1)) {
-      n++;
-    }
-    return n;
   }
 
   private static void await(final java.util.function.BooleanSupplier done, final String what) throws InterruptedException {

@@ -70,7 +70,7 @@ class RedisSampleMapperTest {
 
   @Test
   void clientsAndConfigAreCarriedWhenRead() {
-    final var clients = ClientList.parse(Fixtures.text("redis/7.0-debian/client-list.txt"));
+    final var clients = ClientList.parse(Fixtures.text("redis/7.0-debian/client-list.txt"), 2);
     final var config = RedisConfigMapper.map(Map.of("maxmemory", "0", "save", "", "appendonly", "no",
         "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
         "activedefrag", "no", "oom-score-adj", "no"), 5L);

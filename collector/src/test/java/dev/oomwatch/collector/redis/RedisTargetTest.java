@@ -21,6 +21,13 @@ class RedisTargetTest {
   }
 
   @Test
+  void aPasswordWithAnAtIsRedactedWhole() {
+    assertThat(RedisTarget.redact("redis://alice:p@ss@w0rd@cache:6379/0")).isEqualTo("redis://***@cache:6379/0")
+        .doesNotContain("ss").doesNotContain("w0rd");
+    assertThat(RedisTarget.redact("redis://cache:6379")).isEqualTo("redis://cache:6379");
+  }
+
+  @Test
   void aBadUriSaysSoWithoutThePassword() {
     assertThatThrownBy(() -> RedisTarget.parse("http://bob:s3cret@cache:6379", Duration.ofSeconds(1)))
         .hasMessageNotContaining("s3cret");

@@ -1,0 +1,79 @@
+package dev.oomwatch.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A process that calls itself redis-server and is not: perl, run from a copy of its binary named
+ * {@code redis-server} (so its {@code comm} is that, as {@code prctl(PR_SET_NAME)} would make it),
+ * answering enough RESP to be sampled and writing down every command it receives. What a hostile
+ * container on the node would run to collect credentials.
+ */
+public final class Impostor {
+  private final Path dir;
+
+  public Impostor(final Path dir) {
+    this.dir = dir;
+  }
+
+  /** Empty when it can run here (perl with IO::Socket, which Debian's perl-base has). */
+  public static java.util.Optional<String> unavailableReason() {
+    try {
+      final Process p = new ProcessBuilder("perl", "-MIO::Socket::INET", "-e", "1").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor() == 0 ? java.util.Optional.empty() : java.util.Optional.of("perl has no IO::Socket::INET");
+    } catch (IOException e) {
+      return java.util.Optional.of("no perl");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.Optional.of("interrupted");
+    }
+  }
+
+  /** The command a pod runs it with, listening on {@code 0.0.0.0:port}. */
+  public List<String> command(final int port) {
+    return command("0.0.0.0", port, 1);
+  }
+
+  /** The same on {@code bind}, reporting and listing {@code clients} connected clients. */
+  public List<String> command(final String bind, final int port, final int clients) {
+    try {
+      Files.createDirectories(dir);
+      final Path binary = dir.resolve("redis-server");
+      if (!Files.exists(binary)) {
+        final String perl = ServerBinary.find("perl");
+        if (perl == null) {
+          throw new IllegalStateException("no perl on the PATH");
+        }
+        Files.copy(Path.of(perl), binary);
+        binary.toFile().setExecutable(true);
+      }
+      final Path script = dir.resolve("impostor.pl");
+      try (InputStream in = Impostor.class.getResourceAsStream("/testkit/impostor.pl")) {
+        Files.write(script, in.readAllBytes());
+      }
+      return List.of(binary.toString(), script.toString(), String.valueOf(port), received().toString(),
+          String.valueOf(clients), bind);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Where every command it received is written, one per line. */
+  public Path received() {
+    return dir.resolve("received.txt");
+  }
+
+  /** Everything it was sent so far. */
+  public String receivedText() {
+    try {
+      return Files.exists(received()) ? Files.readString(received()) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
