@@ -46,7 +46,11 @@ final class AlertmanagerClient {
 
   private final AlertmanagerConfig config;
   private final HttpClient http;
+  /** Fixed credentials (basic auth, a token given as text); null where a token file is read. */
   private final String authorization;
+  /** The last token read from {@code bearer.token.file}: reread before every post, kept when a read fails. */
+  private String fileToken;
+  private String fileTokenFailure;
 
   AlertmanagerClient(final AlertmanagerConfig config) {
     this.config = config;
@@ -56,6 +60,42 @@ final class AlertmanagerClient {
     }
     this.http = builder.build();
     this.authorization = authorization(config);
+    if (config.bearerTokenFile() != null) {
+      fileToken = readTokenFile().orElseThrow(() -> new IllegalArgumentException(
+          "cannot read alertmanager.bearer.token.file " + config.bearerTokenFile() + ": " + fileTokenFailure));
+    }
+  }
+
+  /**
+   * A token file is rotated under the process (a projected service-account token, a secret
+   * remounted): it is read again before every post, so a rotated token is used at once instead of
+   * 401s for ever. A read that fails (mid-rotation) keeps the last token, and is said once.
+   */
+  private synchronized String currentAuthorization() {
+    if (config.bearerTokenFile() == null) {
+      return authorization;
+    }
+    readTokenFile().ifPresent(t -> fileToken = t);
+    return "Bearer " + fileToken;
+  }
+
+  private java.util.Optional<String> readTokenFile() {
+    try {
+      final String token = Files.readString(config.bearerTokenFile()).trim();
+      if (token.isEmpty()) {
+        throw new IOException("empty");
+      }
+      fileTokenFailure = null;
+      return java.util.Optional.of(token);
+    } catch (IOException | RuntimeException e) {
+      if (fileTokenFailure == null) {
+        org.slf4j.LoggerFactory.getLogger(AlertmanagerClient.class).warn(
+            "cannot read alertmanager.bearer.token.file {} ({}); the last token read is kept", config.bearerTokenFile(),
+            e.getMessage());
+      }
+      fileTokenFailure = String.valueOf(e.getMessage());
+      return java.util.Optional.empty();
+    }
   }
 
   Outcome post(final String json) {
@@ -69,8 +109,9 @@ final class AlertmanagerClient {
           .timeout(config.timeout())
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
-      if (authorization != null) {
-        request.header("Authorization", authorization);
+      final String auth = currentAuthorization();
+      if (auth != null) {
+        request.header("Authorization", auth);
       }
       try {
         final HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -111,13 +152,8 @@ final class AlertmanagerClient {
   }
 
   private static String authorization(final AlertmanagerConfig config) {
-    try {
-      if (config.bearerTokenFile() != null) {
-        return "Bearer " + Files.readString(config.bearerTokenFile()).trim();
-      }
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read alertmanager.bearer.token.file " + config.bearerTokenFile()
-          + ": " + e.getMessage(), e);
+    if (config.bearerTokenFile() != null) {
+      return null;
     }
     if (config.bearerToken() != null) {
       return "Bearer " + config.bearerToken();

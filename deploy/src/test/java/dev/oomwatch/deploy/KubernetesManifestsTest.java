@@ -117,7 +117,12 @@ class KubernetesManifestsTest {
     assertThat(env.get("OOMWATCH_KERNEL_RUNTIME_BUNDLES").getValue())
         .contains("/host/run/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/config.json")
         .contains("/host/run/containers/storage/overlay-containers/{id}/userdata/config.json");
-    assertThat(c.getSecurityContext().getCapabilities().getAdd()).contains("SYSLOG");
+    assertThat(c.getSecurityContext().getCapabilities().getAdd()).containsExactlyInAnyOrder("SYSLOG", "SYS_PTRACE");
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("metrics");
     assertThat(c.getSecurityContext().getPrivileged()).isNotEqualTo(Boolean.TRUE);
 
     final Map<String, Volume> volumes = pod.getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
@@ -159,6 +164,39 @@ class KubernetesManifestsTest {
         .collect(Collectors.toSet());
     assertThat(c.getVolumeMounts()).anyMatch(m -> claims.contains(m.getName()) && stateDir.startsWith(m.getMountPath()));
     assertThat(c.getPorts()).anyMatch(p -> p.getContainerPort() == 7411);
+    // replicas starting together reach each other before they are ready; the probe needs no token
+    assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+  }
+
+  @Test
+  void everyComponentReadsItsKafkaCredentialsFromASecretOfItsOwn() throws IOException {
+    final Map<String, String> secretOf = Map.of("oomwatch-collector", "oomwatch-kafka-collector",
+        "oomwatch-streams", "oomwatch-kafka-streams", "oomwatch-archiver", "oomwatch-kafka-archiver",
+        "oomwatch-alertmanager", "oomwatch-kafka-alertmanager");
+    for (final var e : secretOf.entrySet()) {
+      final Container c = podTemplateOf(e.getKey()).getSpec().getContainers().get(0);
+      assertThat(c.getEnvFrom()).as(e.getKey()).filteredOn(from -> from.getSecretRef() != null).anySatisfy(from -> {
+        assertThat(from.getSecretRef().getName()).isEqualTo(e.getValue());
+        assertThat(from.getSecretRef().getOptional()).isTrue();
+      });
+    }
+  }
+
+  private static io.fabric8.kubernetes.api.model.PodTemplateSpec podTemplateOf(final String workload) throws IOException {
+    for (final HasMetadata o : all()) {
+      if (!o.getMetadata().getName().equals(workload)) {
+        continue;
+      }
+      if (o instanceof DaemonSet d) {
+        return d.getSpec().getTemplate();
+      } else if (o instanceof StatefulSet st) {
+        return st.getSpec().getTemplate();
+      } else if (o instanceof io.fabric8.kubernetes.api.model.apps.Deployment d) {
+        return d.getSpec().getTemplate();
+      }
+    }
+    throw new AssertionError("no workload " + workload);
   }
 
   @Test

@@ -26,7 +26,7 @@ public final class Settings {
   public static final String ENV_PREFIX = "OOMWATCH_";
   public static final String KAFKA_PREFIX = "kafka.";
   private static final Pattern SECRET =
-      Pattern.compile(".*(password|passwd|secret|jaas|token|credential|key\\.password|auth).*");
+      Pattern.compile(".*(password|passwd|secret|jaas|token|credential|key\\.password|keystore\\.key|auth).*");
 
   private final Map<String, String> values;
 

@@ -62,4 +62,10 @@ class SettingsTest {
     assertThat(Durations.parse("7d")).isEqualTo(Duration.ofDays(7));
     assertThat(Durations.parse("1500")).isEqualTo(Duration.ofMillis(1500));
   }
+
+  @Test
+  void aPemPrivateKeyGivenInlineIsASecret() {
+    assertThat(Settings.isSecret("kafka.ssl.keystore.key")).isTrue();
+    assertThat(Settings.isSecret("kafka.ssl.keystore.certificate.chain")).isFalse();
+  }
 }

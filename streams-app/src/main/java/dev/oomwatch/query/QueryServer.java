@@ -27,6 +27,7 @@ public final class QueryServer implements AutoCloseable {
   private final QueryConfig config;
   private final HostInfo advertised;
   private final ObjectMapper json = new ObjectMapper();
+  private volatile KafkaStreams attached;
 
   private QueryServer(final QueryConfig config, final HistoryConfig history) throws IOException {
     this.config = config;
@@ -39,6 +40,7 @@ public final class QueryServer implements AutoCloseable {
     });
     this.api = new ApiHandler(json, config, history);
     server.createContext("/api/", api);
+    server.createContext("/healthz", this::health);
     server.createContext("/", new StaticPages());
     server.setExecutor(executor);
     this.advertised = new HostInfo(config.advertisedHost(), server.getAddress().getPort());
@@ -69,7 +71,25 @@ public final class QueryServer implements AutoCloseable {
     return "http://" + host + ":" + advertised.port() + "/";
   }
 
+  /**
+   * For the kubelet's probes, without the API token and without asking the other replicas: 200
+   * while this instance's Streams runs or rebalances, else 503. Says the state and nothing else.
+   */
+  private void health(final com.sun.net.httpserver.HttpExchange exchange) throws IOException {
+    final KafkaStreams streams = attached;
+    final KafkaStreams.State state = streams == null ? null : streams.state();
+    final boolean up = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+    final byte[] body = ((state == null ? "STARTING" : state.name()) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    exchange.getRequestBody().readAllBytes();
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(up ? 200 : 503, body.length);
+    try (java.io.OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
   public void attach(final KafkaStreams streams, final HistoryConfig history) {
+    this.attached = streams;
     final LocalQueries local = new LocalQueries(streams, history);
     final RemoteQueries remote = new RemoteQueries(json, config.token(), config.remoteTimeout());
     api.attach(new ClusterQueries(streams, local, remote, advertised, json));

@@ -4,7 +4,6 @@ import dev.oomwatch.alert.AlertLifecycle;
 import dev.oomwatch.alert.LiveAlert;
 import dev.oomwatch.detect.DetectionConfig;
 import dev.oomwatch.detect.Detector;
-import dev.oomwatch.detect.Detectors;
 import dev.oomwatch.detect.Finding;
 import dev.oomwatch.detect.HostDetector;
 import dev.oomwatch.detect.HostSettingsDetectors;
@@ -67,9 +66,9 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
   private final DetectionConfig config;
   private final PipelineMetrics metrics;
   private final HistoryConfig historyConfig;
-  private final List<Detector> detectors = Detectors.all();
+  private final List<Detector> detectors;
   /** The types the instance detectors judge. */
-  private final Set<AlertType> detectorTypes = typesOf(detectors);
+  private final Set<AlertType> detectorTypes;
   private final List<HostDetector> hostDetectors = HostSettingsDetectors.all();
   private ProcessorContext<String, Object> context;
   /** Per task: hosts of one partition. Sized for thousands of hosts per partition. */
@@ -94,7 +93,10 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
   };
   private HistoryRecorder history;
 
-  DetectProcessor(final DetectionConfig config, final HistoryConfig historyConfig, final PipelineMetrics metrics) {
+  DetectProcessor(final DetectionConfig config, final HistoryConfig historyConfig, final PipelineMetrics metrics,
+      final List<Detector> detectors) {
+    this.detectors = detectors;
+    this.detectorTypes = typesOf(detectors);
     this.metrics = metrics;
     this.config = config;
     this.historyConfig = historyConfig;

@@ -47,6 +47,12 @@ public final class OomwatchTopology {
 
   public static Topology build(final KafkaSettings kafka, final DetectionConfig detection, final HistoryConfig history,
       final PipelineMetrics metrics) {
+    return build(kafka, detection, history, metrics, dev.oomwatch.detect.Detectors.all());
+  }
+
+  /** With the instance detectors given: the tests' way to put a failing one among them. */
+  static Topology build(final KafkaSettings kafka, final DetectionConfig detection, final HistoryConfig history,
+      final PipelineMetrics metrics, final java.util.List<dev.oomwatch.detect.Detector> detectors) {
     final Topology topology = new Topology();
     final StringDeserializer keys = new StringDeserializer();
     final ByteArrayDeserializer bytes = new ByteArrayDeserializer();
@@ -55,7 +61,7 @@ public final class OomwatchTopology {
     topology.addSource("kernel-events-source", keys, bytes, kafka.topic(Topic.KERNEL_EVENTS));
     topology.addProcessor(DECODE, () -> new DecodeProcessor(kafka.topicPrefix(), metrics),
         "redis-samples-source", "host-samples-source", "kernel-events-source");
-    topology.addProcessor(DETECT, () -> new DetectProcessor(detection, history, metrics), DECODE);
+    topology.addProcessor(DETECT, () -> new DetectProcessor(detection, history, metrics, detectors), DECODE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HOST_WINDOWS),
         org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(HostWindow.class)), DETECT);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INSTANCES),

@@ -62,6 +62,7 @@ public final class StreamsApp implements AutoCloseable {
       props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, http.advertised().host() + ":" + http.advertised().port());
     }
     final PipelineMetrics pipeline = new PipelineMetrics();
+    ProcessingDeadLetters.install(props, config.kafka().topic(dev.oomwatch.topics.Topic.DEAD_LETTERS), pipeline);
     final KafkaStreams streams = new KafkaStreams(
         OomwatchTopology.build(config.kafka(), config.detection(), config.history(), pipeline), props);
     final PrometheusRegistry registry = MetricsEndpoint.newRegistry();
@@ -71,6 +72,8 @@ public final class StreamsApp implements AutoCloseable {
     if (http != null) {
       http.attach(streams, config.history());
     }
+    // a record that fails its processing is a dead letter (ProcessingDeadLetters); what reaches here
+    // is the thread's own failure (a broker, a store), which a new thread may not meet again
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread failed, replacing it: {}", e.toString(), e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -162,6 +162,11 @@ class QueryApiIT {
     assertThat(post.statusCode()).isEqualTo(405);
     assertThat(http.send(HttpRequest.newBuilder(URI.create(cluster.url(cluster.a))).build(),
         HttpResponse.BodyHandlers.ofString()).body()).as("the page itself holds no data").contains("oomwatch");
+    // the kubelet's probe needs no token, and is told the state only
+    final HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(cluster.url(cluster.a) + "healthz"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body().strip()).isIn("RUNNING", "REBALANCING");
   }
 
   @Test
@@ -186,6 +191,10 @@ class QueryApiIT {
         assertThat(r.headers().firstValue("Retry-After")).as(path).hasValue("2");
         assertThat(JSON.readTree(r.body()).path("error").asText()).as(path).contains("CREATED");
       }
+      final HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(server.url() + "healthz")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).as("not ready before it runs").isEqualTo(503);
+      assertThat(health.body().strip()).isEqualTo("CREATED");
     }
   }
 

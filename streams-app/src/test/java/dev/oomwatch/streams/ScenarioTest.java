@@ -7,10 +7,12 @@ import dev.oomwatch.schema.Alert;
 import dev.oomwatch.schema.AlertStatus;
 import dev.oomwatch.schema.AlertType;
 import dev.oomwatch.schema.DeadLetter;
+import dev.oomwatch.wire.Serdes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -229,6 +231,48 @@ class ScenarioTest {
         assertThat(d.getReason()).contains("RedisSample");
         assertThat(d.getValue().remaining()).isEqualTo(5);
       });
+      assertThat(TopologyHarness.firing(t.drain())).containsExactly("REDIS_RESTART/WARNING");
+    }
+  }
+
+  /**
+   * A detector that throws on one record (a bug meeting a state it did not foresee): that record is
+   * a dead letter with the exception as its reason, and the partition goes on. Before, the stream
+   * thread died on it, was replaced, and met it again, forever.
+   */
+  @Test
+  void aRecordWhoseProcessingThrowsGoesToTheDeadLettersAndThePartitionGoesOn() {
+    final Series s = new Series("cache-11", 6379, "/redis", 4096);
+    final java.util.List<dev.oomwatch.detect.Detector> detectors = new java.util.ArrayList<>(dev.oomwatch.detect.Detectors.all());
+    detectors.add(new dev.oomwatch.detect.Detector() {
+      @Override
+      public dev.oomwatch.schema.AlertType type() {
+        return dev.oomwatch.schema.AlertType.FRAGMENTATION_HIGH;
+      }
+
+      @Override
+      public java.util.Optional<dev.oomwatch.detect.Finding> evaluate(final dev.oomwatch.detect.InstanceState state,
+          final dev.oomwatch.join.InstanceSnapshot now, final dev.oomwatch.detect.DetectionConfig config) {
+        if (now.timestampMs() == T0 + 1000) {
+          throw new IllegalStateException("a detector's bug, on this record only");
+        }
+        return java.util.Optional.empty();
+      }
+    });
+    try (TopologyHarness t = new TopologyHarness(Map.of(), T0, detectors)) {
+      s.restart(T0, 7000);
+      t.send(s.redis(T0, 100, 110, false, null));
+      t.send(s.redis(T0 + 1000, 100, 110, false, null));
+      s.restart(T0 + 2000, 7001);
+      t.send(s.redis(T0 + 2000, 100, 110, false, null));
+      assertThat(t.deadLetters.readValuesToList()).singleElement().satisfies(d -> {
+        assertThat(d.getSourceTopic()).isEqualTo("oomwatch.redis-samples");
+        assertThat(d.getSourceOffset()).isEqualTo(1);
+        assertThat(d.getReason()).contains("processing failed").contains("a detector's bug, on this record only");
+        assertThat(Serdes.redisSample().deserializer().deserialize("x", d.getValue().array()).getTimestampMs())
+            .isEqualTo(T0 + 1000);
+      });
+      // the records after it were judged: the restart at T0 + 2000 fires
       assertThat(TopologyHarness.firing(t.drain())).containsExactly("REDIS_RESTART/WARNING");
     }
   }

@@ -38,14 +38,21 @@ final class TopologyHarness implements AutoCloseable {
   final PipelineMetrics metrics = new PipelineMetrics();
 
   TopologyHarness(final Map<String, String> overrides, final long wallClockStartMs) {
+    this(overrides, wallClockStartMs, dev.oomwatch.detect.Detectors.all());
+  }
+
+  /** The production topology with these instance detectors; the app's handling of failed records. */
+  TopologyHarness(final Map<String, String> overrides, final long wallClockStartMs,
+      final java.util.List<dev.oomwatch.detect.Detector> detectors) {
     final Settings settings = Settings.of(overrides);
     final KafkaSettings kafka = KafkaSettings.from(settings);
     final Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    ProcessingDeadLetters.install(props, kafka.topic(Topic.DEAD_LETTERS), metrics);
     driver = new TopologyTestDriver(OomwatchTopology.build(kafka, DetectionConfig.from(settings),
-        dev.oomwatch.history.HistoryConfig.defaults(), metrics), props,
+        dev.oomwatch.history.HistoryConfig.defaults(), metrics, detectors), props,
         Instant.ofEpochMilli(wallClockStartMs));
     final StringSerializer keys = new StringSerializer();
     redis = driver.createInputTopic(kafka.topic(Topic.REDIS_SAMPLES), keys, Serdes.redisSample().serializer());
