@@ -38,7 +38,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -306,7 +305,7 @@ class ClusterFaultsIT {
           () -> collector.publisher().bufferedRecords() == 0 ? true : null);
       closeCollector(); // it stops taking samples and sends what it holds
       TopicRecords.awaitConsumed(kafka.bootstrapServers(), appId,
-          List.of("oomwatch.redis-samples", "oomwatch.host-samples", "oomwatch.kernel-events"), Duration.ofSeconds(120));
+          dev.oomwatch.topics.Topic.inputNames(dev.oomwatch.topics.Topic.DEFAULT_PREFIX), Duration.ofSeconds(120));
       for (final TopicLog<?> log : List.of(alerts, kernelEvents, redisSamples, hostSamples)) {
         log.awaitCaughtUp(Duration.ofSeconds(60));
       }
@@ -358,18 +357,10 @@ class ClusterFaultsIT {
     final StreamsApp app = StreamsApp.start(StreamsAppConfig.from(settings.with(Map.of(
         StreamsAppConfig.APPLICATION_ID, appId,
         StreamsAppConfig.STATE_DIR, dir.resolve("state-" + appId + "-" + name).toString()))));
-    final long deadline = System.currentTimeMillis() + 90_000;
-    while (app.streams().state() != KafkaStreams.State.RUNNING) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new IllegalStateException("streams-app " + appId + "/" + name + " not RUNNING after 90 s: "
-            + app.streams().state());
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    try {
+      app.awaitRunning(Duration.ofSeconds(90));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     return app;
   }

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * The whole of oomwatch for a test: a real broker (container or in-process), the real
@@ -63,14 +62,7 @@ final class Pipeline implements AutoCloseable {
     values.put("alertmanager.metrics.port", "0");
     values.putAll(overrides);
     settings = Settings.of(values);
-    streams = StreamsApp.start(StreamsAppConfig.from(settings));
-    final long deadline = System.currentTimeMillis() + 90_000;
-    while (streams.streams().state() != KafkaStreams.State.RUNNING) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new IllegalStateException("the streams-app is not RUNNING after 90 s: " + streams.streams().state());
-      }
-      Thread.sleep(100);
-    }
+    streams = StreamsApp.start(StreamsAppConfig.from(settings)).awaitRunning(Duration.ofSeconds(90));
     alerts = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.alerts", Serdes.alert().deserializer());
     kernelEvents = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.kernel-events", Serdes.kernelEvent().deserializer());
     redisSamples = new TopicLog<>(kafka.bootstrapServers(), "oomwatch.redis-samples", Serdes.redisSample().deserializer());
@@ -84,7 +76,7 @@ final class Pipeline implements AutoCloseable {
    */
   void awaitProcessed() throws InterruptedException {
     TopicRecords.awaitConsumed(kafka.bootstrapServers(), StreamsAppConfig.from(settings).applicationId(),
-        List.of("oomwatch.redis-samples", "oomwatch.host-samples", "oomwatch.kernel-events"), Duration.ofSeconds(120));
+        dev.oomwatch.topics.Topic.inputNames(dev.oomwatch.topics.Topic.DEFAULT_PREFIX), Duration.ofSeconds(120));
     alerts.awaitCaughtUp(Duration.ofSeconds(60));
   }
 

@@ -67,6 +67,16 @@ public enum Topic {
   }
 
   /** Samples share one retention setting, alerts and events another. */
+  /** What the streams-app reads: the collectors' three topics. */
+  public static java.util.List<Topic> inputs() {
+    return java.util.List.of(REDIS_SAMPLES, HOST_SAMPLES, KERNEL_EVENTS);
+  }
+
+  /** The inputs' full names under {@code prefix}. */
+  public static java.util.List<String> inputNames(final String prefix) {
+    return inputs().stream().map(t -> t.fullName(prefix)).toList();
+  }
+
   public boolean isSample() {
     return this == REDIS_SAMPLES || this == HOST_SAMPLES;
   }

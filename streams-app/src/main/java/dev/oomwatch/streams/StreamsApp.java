@@ -112,6 +112,22 @@ public final class StreamsApp implements AutoCloseable {
     return streams;
   }
 
+  /**
+   * Waits until Streams is RUNNING (its tasks assigned, its stores restored); throws, naming the
+   * state it is in, when it is not within {@code within}: a bound that only ends a start truly stuck.
+   */
+  public StreamsApp awaitRunning(final java.time.Duration within) throws InterruptedException {
+    final long deadline = System.currentTimeMillis() + within.toMillis();
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("the streams-app is not RUNNING after " + within.toSeconds() + " s: "
+            + streams.state());
+      }
+      Thread.sleep(100);
+    }
+    return this;
+  }
+
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));

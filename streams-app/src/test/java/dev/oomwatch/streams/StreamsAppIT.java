@@ -60,7 +60,7 @@ class StreamsAppIT {
         System.out.printf("all alerts read %d ms after the restart%n", System.currentTimeMillis() - restartedAt);
         // every input record processed and committed: a duplicate, if any, is on the topic now
         TopicRecords.awaitConsumed(kafka.bootstrapServers(), "oomwatch-streams",
-            List.of("oomwatch.redis-samples", "oomwatch.host-samples", "oomwatch.kernel-events"), Duration.ofSeconds(120));
+            dev.oomwatch.topics.Topic.inputNames(dev.oomwatch.topics.Topic.DEFAULT_PREFIX), Duration.ofSeconds(120));
         final List<String> expected = new ArrayList<>(BEFORE_KILL);
         expected.add("KERNEL_OOM_KILL/CRITICAL");
         expected.add("REDIS_RESTART/CRITICAL");

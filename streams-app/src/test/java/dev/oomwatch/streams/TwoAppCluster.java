@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Two streams-app instances sharing four partitions on a real broker, fed one host whose Redis is
@@ -115,13 +114,7 @@ public final class TwoAppCluster implements AutoCloseable {
   }
 
   private static void awaitRunning(final StreamsApp app) throws InterruptedException {
-    final long deadline = System.currentTimeMillis() + 90_000;
-    while (app.streams().state() != KafkaStreams.State.RUNNING) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new IllegalStateException("a streams-app not RUNNING after 90 s: " + app.streams().state());
-      }
-      Thread.sleep(100);
-    }
+    app.awaitRunning(java.time.Duration.ofSeconds(90));
   }
 
   public String url(final StreamsApp app) {
