@@ -15,7 +15,6 @@ import dev.oomwatch.wire.Serdes;
 import dev.oomwatch.testkit.TopicRecords;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 
