@@ -7,9 +7,14 @@ use strict;
 use warnings;
 use IO::Socket::INET;
 
-my ($port, $log, $clients, $bind) = @ARGV;
+$SIG{PIPE} = "IGNORE"; # a client that hangs up ends one connection, not the server
+
+my ($port, $log, $clients, $bind, $mode) = @ARGV;
 $clients //= 1;
 $bind //= "0.0.0.0";
+# normal: answers as above; flood: answers INFO with a 2 GB bulk it never finishes sending;
+# silent: reads every command and never answers
+$mode //= "normal";
 my $list = '';
 for my $i (1 .. $clients) {
   $list .= "id=$i addr=10.0." . int($i / 250) . "." . ($i % 250) . ":50000 laddr=10.0.0.1:6379 fd=" . ($i + 10)
@@ -38,6 +43,13 @@ while (my $c = $server->accept) {
     }
     print $out join(" ", @args), "\n";
     my $cmd = uc($args[0] // '');
+    next if $mode eq 'silent';
+    if ($mode eq 'flood' && $cmd eq 'INFO') {
+      print $c "\$2000000000\r\n";
+      my $chunk = "x" x 65536;
+      while (print $c $chunk) { }
+      last;
+    }
     if ($cmd eq 'HELLO') {
       print $c "-ERR unknown command 'HELLO'\r\n";
     } elsif ($cmd eq 'INFO') {

@@ -76,8 +76,13 @@ public final class AlertmanagerBridge implements AutoCloseable {
     this.client = new AlertmanagerClient(config);
   }
 
+  private AutoCloseable schemas;
+
   public static AlertmanagerBridge start(final AlertmanagerConfig config) {
     final AlertmanagerBridge bridge = new AlertmanagerBridge(config);
+    // alerts of a streams-app newer than this bridge: their schema from the schemas topic
+    bridge.schemas = dev.oomwatch.wire.SchemaTopic.resolveFrom(config.kafka().clientProperties(Map.of()),
+        config.kafka().topic(Topic.SCHEMAS));
     bridge.metrics = MetricsEndpoint.serve(config.metrics(), bridge.prometheus());
     bridge.thread = new Thread(bridge::run, "oomwatch-alertmanager");
     bridge.thread.start();
@@ -340,6 +345,11 @@ public final class AlertmanagerBridge implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    try {
+      schemas.close();
+    } catch (Exception e) {
+      LOG.warn("closing the schemas reader: {}", e.toString());
     }
     metrics.close();
   }

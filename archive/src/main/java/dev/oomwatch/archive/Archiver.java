@@ -64,6 +64,9 @@ public final class Archiver implements AutoCloseable {
   /** Starts archiving on its own thread. */
   public static Archiver start(final ArchiveConfig config) throws SQLException {
     final Archiver archiver = new Archiver(config);
+    // records of writers newer than this archiver: their schemas from the schemas topic
+    archiver.schemas = dev.oomwatch.wire.SchemaTopic.resolveFrom(config.kafka().clientProperties(Map.of()),
+        config.kafka().topic(dev.oomwatch.topics.Topic.SCHEMAS));
     archiver.thread = new Thread(() -> {
       try {
         archiver.loop();
@@ -76,6 +79,8 @@ public final class Archiver implements AutoCloseable {
     archiver.metricsEndpoint = MetricsEndpoint.serve(config.metrics(), archiver.prometheus());
     return archiver;
   }
+
+  private AutoCloseable schemas;
 
   private Archiver(final ArchiveConfig config) throws SQLException {
     this.config = config;
@@ -314,6 +319,13 @@ public final class Archiver implements AutoCloseable {
   public void close() {
     if (metricsEndpoint != null) {
       metricsEndpoint.close();
+    }
+    if (schemas != null) {
+      try {
+        schemas.close();
+      } catch (Exception e) {
+        LOG.warn("closing the schemas reader: {}", e.toString());
+      }
     }
     running = false;
     consumer.wakeup();

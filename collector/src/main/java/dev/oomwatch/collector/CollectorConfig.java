@@ -27,6 +27,7 @@ public record CollectorConfig(
     long clientListMaxClients,
     Duration clientListSlowInterval,
     long clientListSkipAbove,
+    long redisReplyMaxBytes,
     int bufferRecords,
     Duration publishGather,
     KernelConfig kernel,
@@ -48,6 +49,7 @@ public record CollectorConfig(
   public static final String CLIENT_LIST_SLOW_INTERVAL = "redis.client.list.slow.interval";
   public static final String CLIENT_LIST_SKIP_ABOVE = "redis.client.list.skip.above";
   public static final String CONFIG_READ = "redis.config.read";
+  public static final String REPLY_MAX_BYTES = "redis.reply.max.bytes";
   public static final String BUFFER_RECORDS = "publish.buffer.records";
   public static final String PUBLISH_GATHER = "publish.gather";
 
@@ -84,6 +86,8 @@ public record CollectorConfig(
         // doubling: at ~350 bytes a client, 20,000 clients need a 8 MB buffer while the 4 MB one is
         // copied, within the 16 MB the deployed collector has. Above it INFO's client figures stand alone.
         settings.getLong(CLIENT_LIST_SKIP_ABOVE, 20_000L),
+        // twice the largest reply asked for (CLIENT LIST at 20,000 clients, ~7 MB)
+        settings.getLong(REPLY_MAX_BYTES, 16L * 1024 * 1024),
         settings.getInt(BUFFER_RECORDS, defaultBuffer),
         // a quiet host's samples go out together once a second; kills and forks go at once
         settings.getDuration(PUBLISH_GATHER, interval),

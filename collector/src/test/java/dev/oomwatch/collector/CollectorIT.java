@@ -76,6 +76,11 @@ class CollectorIT {
         }
         assertThat(sample.getCurrentForkPerc()).as("since 6.2").isNotNull();
 
+        // its schemas, for a streams-app older than it to read its records
+        final List<String> schemas = TopicRecords.read(kafka.bootstrapServers(), "oomwatch.schemas",
+            new org.apache.kafka.common.serialization.StringDeserializer(), list -> list.size() >= 3, Duration.ofSeconds(30));
+        assertThat(schemas).anyMatch(v -> v.contains("\"name\":\"RedisSample\""))
+            .anyMatch(v -> v.contains("\"name\":\"HostSample\"")).anyMatch(v -> v.contains("\"name\":\"KernelEvent\""));
         redis.stop();
         final List<RedisSample> down = read(kafka, list -> list.stream().anyMatch(s -> !s.getReachable()));
         final RedisSample unreachable = down.stream().filter(s -> !s.getReachable()).findFirst().orElseThrow();

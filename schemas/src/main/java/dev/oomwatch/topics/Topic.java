@@ -25,7 +25,13 @@ public enum Topic {
    * for consumers without Avro (kcat, Kafka Connect's JsonConverter, a script). No value type.
    */
   ALERTS_JSON("alerts-json", null, Duration.ofDays(90), false),
-  DEAD_LETTERS("dead-letters", DeadLetter.class, Duration.ofDays(14), false);
+  DEAD_LETTERS("dead-letters", DeadLetter.class, Duration.ofDays(14), false),
+  /**
+   * Every writer schema in use, keyed by its name and fingerprint, its JSON as the value; compacted.
+   * Writers publish theirs when they start, so a reader older than a writer resolves the writer's
+   * newer schema from here instead of refusing its records ({@code dev.oomwatch.wire.SchemaTopic}).
+   */
+  SCHEMAS("schemas", null, Duration.ofDays(90), true);
 
   public static final String DEFAULT_PREFIX = "oomwatch.";
 

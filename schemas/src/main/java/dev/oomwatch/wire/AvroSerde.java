@@ -2,7 +2,7 @@ package dev.oomwatch.wire;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
@@ -39,16 +39,25 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final Class<T> type;
   private final byte[] header;
   private final SpecificDatumWriter<T> writer;
+  /**
+   * Where fingerprints this build does not ship are looked up (a newer writer's schema); none
+   * until a process installs one ({@link #resolveUnknownSchemasWith}).
+   */
+  private static final java.util.concurrent.atomic.AtomicReference<SchemaResolver> UNKNOWN_SCHEMAS =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
   /** A reader per writer schema this type has ever had, by the schema's 64-bit fingerprint. */
-  private final Map<Long, SpecificDatumReader<T>> readers = new HashMap<>();
+  private final Map<Long, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+  private final SpecificData model;
+  private final Schema current;
 
   public AvroSerde(final Class<T> type) {
     TrustedSchemaClasses.install();
     this.type = type;
-    final SpecificData model = new SpecificData(type.getClassLoader());
+    this.model = new SpecificData(type.getClassLoader());
     model.setFastReaderEnabled(false); // the generated coders below are faster still
     model.setCustomCoders(true);
-    final Schema current = model.getSchema(type);
+    this.current = model.getSchema(type);
     this.header = header(current);
     this.writer = new SpecificDatumWriter<>(current, model);
     for (final Schema old : SchemaHistory.released(current.getName())) {
@@ -59,6 +68,29 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
 
   public Class<T> type() {
     return type;
+  }
+
+  /** For this process: resolve writer schemas it does not ship with {@code resolver} (see {@link SchemaTopic}). */
+  public static void resolveUnknownSchemasWith(final SchemaResolver resolver) {
+    UNKNOWN_SCHEMAS.set(resolver);
+  }
+
+  /** No longer resolves with {@code resolver}, if it is still the one installed. */
+  public static void stopResolvingWith(final SchemaResolver resolver) {
+    UNKNOWN_SCHEMAS.compareAndSet(resolver, null);
+  }
+
+  /** A newer writer's schema of this same record, resolved to this build's; null when none is found. */
+  private SpecificDatumReader<T> readerFor(final long fingerprint) {
+    final SchemaResolver resolver = UNKNOWN_SCHEMAS.get();
+    if (resolver == null) {
+      return null;
+    }
+    final Schema writerSchema = resolver.resolve(fingerprint).orElse(null);
+    if (writerSchema == null || !writerSchema.getFullName().equals(current.getFullName())) {
+      return null;
+    }
+    return readers.computeIfAbsent(fingerprint, f -> new SpecificDatumReader<>(writerSchema, current, model));
   }
 
   public byte[] encode(final T record) {
@@ -85,9 +117,13 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         throw new IOException("not Avro single-object encoding (no C3 01 header)");
       }
       final long fingerprint = littleEndianLong(bytes, 2);
-      final SpecificDatumReader<T> reader = readers.get(fingerprint);
+      SpecificDatumReader<T> reader = readers.get(fingerprint);
       if (reader == null) {
-        throw new IOException("unknown schema fingerprint " + Long.toHexString(fingerprint));
+        reader = readerFor(fingerprint);
+      }
+      if (reader == null) {
+        throw new IOException("unknown schema fingerprint " + Long.toHexString(fingerprint)
+            + (UNKNOWN_SCHEMAS.get() == null ? "" : ", not on the schemas topic either"));
       }
       final BinaryDecoder body = DecoderFactory.get().binaryDecoder(bytes, HEADER, bytes.length - HEADER, null);
       return reader.read(null, body);

@@ -33,8 +33,12 @@ public final class StreamsApp implements AutoCloseable {
   private final KafkaStreams streams;
   private final QueryServer http;
   private final MetricsEndpoint metrics;
+  /** Resolves writer schemas newer than this build's from the schemas topic, while the app runs. */
+  private final AutoCloseable schemas;
 
-  private StreamsApp(final KafkaStreams streams, final QueryServer http, final MetricsEndpoint metrics) {
+  private StreamsApp(final KafkaStreams streams, final QueryServer http, final MetricsEndpoint metrics,
+      final AutoCloseable schemas) {
+    this.schemas = schemas;
     this.streams = streams;
     this.http = http;
     this.metrics = metrics;
@@ -51,6 +55,12 @@ public final class StreamsApp implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting", e);
     }
+    // what it writes, for readers older than it; what others write, for a collector newer than it
+    final String schemaTopic = config.kafka().topic(dev.oomwatch.topics.Topic.SCHEMAS);
+    dev.oomwatch.wire.SchemaTopic.publish(config.kafka().clientProperties(Map.of()), schemaTopic,
+        dev.oomwatch.schema.Alert.class, dev.oomwatch.schema.DeadLetter.class);
+    final AutoCloseable schemas = dev.oomwatch.wire.SchemaTopic.resolveFrom(config.kafka().clientProperties(Map.of()),
+        schemaTopic);
     final QueryServer http = openHttp(config);
     final Properties props = config.streamsProperties();
     if (config.replicationFactor() == -1) {
@@ -82,7 +92,7 @@ public final class StreamsApp implements AutoCloseable {
     streams.start();
     LOG.info("streams-app {} started against {} ({})", config.applicationId(), config.kafka().bootstrapServers(),
         config.processingGuarantee());
-    return new StreamsApp(streams, http, metrics);
+    return new StreamsApp(streams, http, metrics, schemas);
   }
 
   /** The API is a window on the alerts, not the alerts: if it cannot listen, alerting goes on without it. */
@@ -131,6 +141,11 @@ public final class StreamsApp implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    try {
+      schemas.close();
+    } catch (Exception e) {
+      LOG.warn("closing the schemas reader: {}", e.toString());
+    }
     metrics.close();
     if (http != null) {
       http.close();

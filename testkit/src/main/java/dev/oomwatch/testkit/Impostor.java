@@ -41,6 +41,14 @@ public final class Impostor {
 
   /** The same on {@code bind}, reporting and listing {@code clients} connected clients. */
   public List<String> command(final String bind, final int port, final int clients) {
+    return command(bind, port, clients, "normal");
+  }
+
+  /**
+   * The same, behaving as {@code mode} says: {@code normal}, {@code flood} (INFO answered with a
+   * 2 GB reply that never ends) or {@code silent} (nothing answered).
+   */
+  public List<String> command(final String bind, final int port, final int clients, final String mode) {
     try {
       Files.createDirectories(dir);
       final Path binary = dir.resolve("redis-server");
@@ -57,7 +65,7 @@ public final class Impostor {
         Files.write(script, in.readAllBytes());
       }
       return List.of(binary.toString(), script.toString(), String.valueOf(port), received().toString(),
-          String.valueOf(clients), bind);
+          String.valueOf(clients), bind, mode);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

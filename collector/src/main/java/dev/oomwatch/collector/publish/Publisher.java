@@ -2,7 +2,11 @@ package dev.oomwatch.collector.publish;
 
 import dev.oomwatch.collector.CollectorMetrics;
 import dev.oomwatch.config.KafkaSettings;
+import dev.oomwatch.schema.HostSample;
+import dev.oomwatch.schema.KernelEvent;
+import dev.oomwatch.schema.RedisSample;
 import dev.oomwatch.topics.Topic;
+import dev.oomwatch.wire.SchemaTopic;
 import dev.oomwatch.wire.Serdes;
 import java.util.HashMap;
 import java.util.Map;
@@ -43,6 +47,9 @@ public final class Publisher implements AutoCloseable {
   private final long gatherMs;
   private final BooleanSupplier hurry;
   private final KafkaProducer<String, byte[]> producer;
+  private boolean schemasSent;
+  private boolean toldSchemas;
+  private long nextSchemaAttemptMs;
   private final Thread sender;
   private volatile boolean running = true;
   private boolean brokerAway;
@@ -135,6 +142,9 @@ public final class Publisher implements AutoCloseable {
   private void sendLoop() {
     long backoffMs = 100;
     while (running || buffer.size() > 0) {
+      if (!schemasSent && System.currentTimeMillis() >= nextSchemaAttemptMs) {
+        publishSchemas();
+      }
       try {
         buffer.gather(200, running ? gatherMs : 0, BATCH, hurry);
         final List<ProducerRecord<String, byte[]>> batch = buffer.take(BATCH, 0);
@@ -156,6 +166,33 @@ public final class Publisher implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      }
+    }
+  }
+
+  /**
+   * The schemas this collector writes, to the schemas topic, so that a streams-app older than this
+   * collector reads its records (SchemaTopic). Outside the buffer: a topic that is not there (a
+   * cluster provisioned by an older release) costs a second of this thread a minute, never a
+   * sample.
+   */
+  private void publishSchemas() {
+    try {
+      for (final ProducerRecord<String, byte[]> r : SchemaTopic.records(kafka.topic(Topic.SCHEMAS),
+          RedisSample.class, HostSample.class, KernelEvent.class)) {
+        producer.send(r, (meta, e) -> {
+          if (e != null) {
+            LOG.warn("could not publish schema {} to {}: {}", r.key(), r.topic(), e.toString());
+          }
+        });
+      }
+      schemasSent = true;
+    } catch (KafkaException e) {
+      nextSchemaAttemptMs = System.currentTimeMillis() + 60_000;
+      if (!toldSchemas) {
+        toldSchemas = true;
+        LOG.warn("cannot publish this collector's schemas to {} ({}); trying again every minute. Without them a "
+            + "streams-app older than this collector cannot read its records", kafka.topic(Topic.SCHEMAS), e.getMessage());
       }
     }
   }

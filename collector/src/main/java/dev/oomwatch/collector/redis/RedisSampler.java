@@ -99,6 +99,11 @@ public final class RedisSampler implements AutoCloseable {
     return target.instance();
   }
 
+  /** The bound on what one server may send for one sample's commands ({@link ReplyBudget}). */
+  public static io.lettuce.core.resource.NettyCustomizer replyBudget(final long maxBytes) {
+    return ReplyBudget.on(maxBytes);
+  }
+
   /** Called by the collector's scheduler thread only. */
   public synchronized void tick() {
     final long now = clock.getAsLong();
