@@ -100,7 +100,7 @@ public final class Collector implements AutoCloseable {
         config.interval(), config.forkInterval(), config.configRefresh(), config.readConfig(), config.topClients(),
         config.clientListMaxClients(), config.clientListSlowInterval(), config.clientListSkipAbove());
     // one namer for every reader: one cache, each container's files read once, each refusal said once
-    final ContainerNamer namer = config.kernel().namer();
+    final ContainerNamer namer = config.kernel().namer().countingRefusalsIn(metrics::readError);
     locator = config.kernel().enabled()
         ? new ServerLocator(new ProcessScanner(config.kernel().paths(), config.kernel().processNames(), false), namer)
         : null;

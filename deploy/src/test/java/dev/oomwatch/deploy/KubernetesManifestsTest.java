@@ -44,7 +44,8 @@ class KubernetesManifestsTest {
   private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
       "v1/Namespace", Namespace.class, "v1/ConfigMap", ConfigMap.class, "v1/Secret", Secret.class,
       "v1/Service", Service.class, "apps/v1/DaemonSet", DaemonSet.class, "apps/v1/StatefulSet", StatefulSet.class,
-      "apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class);
+      "apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
+      "networking.k8s.io/v1/NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
   private static final YAMLMapper YAML = (YAMLMapper) new YAMLMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -197,6 +198,24 @@ class KubernetesManifestsTest {
       }
     }
     throw new AssertionError("no workload " + workload);
+  }
+
+  @Test
+  void theStreamsAppsApiIsReachableOnlyFromItsPeersAndLabelledClients() throws IOException {
+    final var policy = one(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, "oomwatch-streams");
+    final StatefulSet sts = one(StatefulSet.class, "oomwatch-streams");
+    assertThat(sts.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels());
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    final var api = policy.getSpec().getIngress().stream()
+        .filter(r -> r.getPorts().stream().anyMatch(p -> "http".equals(p.getPort().getStrVal()))).findFirst().orElseThrow();
+    assertThat(api.getFrom()).hasSize(2).allSatisfy(peer -> assertThat(peer.getPodSelector()).isNotNull());
+    final var scrape = policy.getSpec().getIngress().stream()
+        .filter(r -> r.getPorts().stream().anyMatch(p -> "metrics".equals(p.getPort().getStrVal()))).findFirst().orElseThrow();
+    assertThat(scrape.getFrom()).singleElement().satisfies(f -> assertThat(f.getNamespaceSelector().getMatchLabels())
+        .containsEntry("oomwatch.dev/scrape", "true"));
+    final Container c = sts.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getPorts()).extracting(p -> p.getName()).contains("http", "metrics");
   }
 
   @Test

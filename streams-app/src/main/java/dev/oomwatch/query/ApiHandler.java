@@ -37,6 +37,8 @@ final class ApiHandler implements HttpHandler {
   private final HistoryConfig history;
   private volatile ClusterQueries queries;
 
+  private static final java.util.concurrent.atomic.AtomicLong FAILURES = new java.util.concurrent.atomic.AtomicLong();
+
   ApiHandler(final ObjectMapper json, final QueryConfig config, final HistoryConfig history) {
     this.json = json;
     this.token = config.token();
@@ -80,8 +82,10 @@ final class ApiHandler implements HttpHandler {
     } catch (IllegalArgumentException e) {
       send(exchange, 400, error(e.getMessage()));
     } catch (RuntimeException e) {
-      LOG.warn("API {} failed: {}", exchange.getRequestURI().getPath(), e.toString(), e);
-      send(exchange, 500, error(e.toString()));
+      // the exception stays in the log: its text may name hosts, stores and classes
+      final long id = FAILURES.incrementAndGet();
+      LOG.warn("API {} failed (error {}): {}", exchange.getRequestURI().getPath(), id, e.toString(), e);
+      send(exchange, 500, error("internal error " + id + "; the streams-app's log says more"));
     } finally {
       exchange.close();
     }
@@ -103,7 +107,10 @@ final class ApiHandler implements HttpHandler {
     if (path.equals("/api/incidents") || path.equals("/api/incidents/")) {
       final long to = time(params.get("to"), now);
       final long from = time(params.get("from"), now - history.retention().toMillis());
-      return q.incidents(from, to, forward, localOnly);
+      // seven minutes of full resolution each: only on request, and then a page of 20 at most
+      final boolean snapshots = "true".equalsIgnoreCase(params.get("snapshots"));
+      final int limit = count(params.get("limit"), 50, snapshots ? 20 : 500);
+      return q.incidents(from, to, limit, snapshots, forward, localOnly);
     }
     final Matcher m = TIMELINE.matcher(path);
     if (m.matches()) {
@@ -141,6 +148,22 @@ final class ApiHandler implements HttpHandler {
       return forward;
     }
     return forward + (forward.contains("?") ? "&" : "?") + "host=" + java.net.URLEncoder.encode(host, StandardCharsets.UTF_8);
+  }
+
+  /** A count between 1 and {@code max}, {@code fallback} when not given. */
+  static int count(final String value, final int fallback, final int max) {
+    if (value == null || value.isBlank()) {
+      return Math.min(fallback, max);
+    }
+    try {
+      final int n = Integer.parseInt(value.trim());
+      if (n < 1 || n > max) {
+        throw new IllegalArgumentException("limit must be between 1 and " + max + ": " + value);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a count: " + value);
+    }
   }
 
   /** Epoch milliseconds or an ISO-8601 instant. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.oomwatch.history.HistoryStores;
 import dev.oomwatch.streams.OomwatchTopology;
 import java.util.Collection;
+import java.util.List;
 import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -47,8 +48,17 @@ final class ClusterQueries {
     return everywhere(OomwatchTopology.INSTANCES, pathAndQuery, localOnly, local::instances);
   }
 
-  Answer incidents(final long fromMs, final long toMs, final String pathAndQuery, final boolean localOnly) {
-    return everywhere(HistoryStores.KILLS, pathAndQuery, localOnly, () -> local.incidents(fromMs, toMs));
+  /** The newest {@code limit} kills of the whole fleet, newest first: each owner's newest, merged and cut. */
+  Answer incidents(final long fromMs, final long toMs, final int limit, final boolean snapshots,
+      final String pathAndQuery, final boolean localOnly) {
+    final Answer all = everywhere(HistoryStores.KILLS, pathAndQuery, localOnly,
+        () -> local.incidents(fromMs, toMs, limit, snapshots));
+    final List<JsonNode> sorted = new java.util.ArrayList<>();
+    all.body().forEach(sorted::add);
+    sorted.sort(java.util.Comparator.comparingLong((JsonNode n) -> n.path("timestampMs").asLong()).reversed());
+    final ArrayNode cut = json.createArrayNode();
+    sorted.stream().limit(limit).forEach(cut::add);
+    return new Answer(cut, all.servedBy());
   }
 
   Answer timeline(final String host, final String instance, final long fromMs, final long toMs,

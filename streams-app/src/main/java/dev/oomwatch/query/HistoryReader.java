@@ -54,25 +54,42 @@ public final class HistoryReader {
   }
 
   public List<Incident> incidents(final long fromMs, final long toMs) {
-    final List<Incident> out = new ArrayList<>();
+    return incidents(fromMs, toMs, Integer.MAX_VALUE, true);
+  }
+
+  /**
+   * The newest {@code limit} kills between the two times, newest first; with their snapshots only
+   * when {@code snapshots} (seven minutes of full resolution each: the costly part).
+   */
+  public List<Incident> incidents(final long fromMs, final long toMs, final int limit, final boolean snapshots) {
     final ReadOnlyWindowStore<String, KillView> killStore = stores.get(HistoryStores.KILLS);
     final ReadOnlyWindowStore<String, AlertView> alertStore = stores.get(HistoryStores.ALERT_EVENTS);
+    final java.util.PriorityQueue<KillView> newest = new java.util.PriorityQueue<>(
+        Comparator.comparingLong(KillView::timestampMs));
     try (KeyValueIterator<Windowed<String>, KillView> it =
              killStore.fetchAll(Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs))) {
       while (it.hasNext()) {
-        final KillView kill = it.next().value;
-        final long from = kill.timestampMs() - history.incidentBefore().toMillis();
-        final long to = kill.timestampMs() + history.incidentAfter().toMillis();
-        final List<TimelinePoint> snapshots = kill.instance() == null ? List.of()
-            : fullResolution(HistoryStores.key(kill.host(), kill.instance()), from, to);
-        final List<AlertView> alerts = new ArrayList<>();
-        if (kill.instance() != null) {
-          alerts.addAll(fetch(alertStore, HistoryStores.key(kill.host(), kill.instance()), from, to));
+        newest.add(it.next().value);
+        if (newest.size() > limit) {
+          newest.poll();
         }
-        alerts.addAll(fetch(alertStore, HistoryStores.key(kill.host(), null), from, to));
-        alerts.sort(Comparator.comparingLong(AlertView::eventTimeMs));
-        out.add(new Incident(kill.host(), kill.instance(), kill.timestampMs(), kill, from, to, snapshots, alerts));
       }
+    }
+    final List<KillView> kills = new ArrayList<>(newest);
+    kills.sort(Comparator.comparingLong(KillView::timestampMs).reversed());
+    final List<Incident> out = new ArrayList<>();
+    for (final KillView kill : kills) {
+      final long from = kill.timestampMs() - history.incidentBefore().toMillis();
+      final long to = kill.timestampMs() + history.incidentAfter().toMillis();
+      final List<TimelinePoint> points = kill.instance() == null || !snapshots ? List.of()
+          : fullResolution(HistoryStores.key(kill.host(), kill.instance()), from, to);
+      final List<AlertView> alerts = new ArrayList<>();
+      if (kill.instance() != null) {
+        alerts.addAll(fetch(alertStore, HistoryStores.key(kill.host(), kill.instance()), from, to));
+      }
+      alerts.addAll(fetch(alertStore, HistoryStores.key(kill.host(), null), from, to));
+      alerts.sort(Comparator.comparingLong(AlertView::eventTimeMs));
+      out.add(new Incident(kill.host(), kill.instance(), kill.timestampMs(), kill, from, to, points, alerts));
     }
     return out;
   }

@@ -68,8 +68,8 @@ final class LocalQueries {
     return guarded(() -> reader().timeline(host, instance, fromMs, toMs));
   }
 
-  List<Incident> incidents(final long fromMs, final long toMs) {
-    return guarded(() -> reader().incidents(fromMs, toMs));
+  List<Incident> incidents(final long fromMs, final long toMs, final int limit, final boolean snapshots) {
+    return guarded(() -> reader().incidents(fromMs, toMs, limit, snapshots));
   }
 
   private HistoryReader reader() {

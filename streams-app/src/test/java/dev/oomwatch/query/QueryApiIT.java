@@ -108,9 +108,22 @@ class QueryApiIT {
   }
 
   @Test
+  void incidentsArePagedAndCarryTheirSnapshotsOnlyWhenAsked() throws Exception {
+    final JsonNode page = JSON.readTree(get(cluster.url(cluster.a) + "api/incidents").body());
+    assertThat(page.size()).isEqualTo(1);
+    assertThat(page.get(0).path("snapshots")).as("no snapshots unless asked").isEmpty();
+    assertThat(page.get(0).path("alerts")).isNotEmpty();
+    assertThat(JSON.readTree(get(cluster.url(cluster.b) + "api/incidents?limit=1").body()).size()).isEqualTo(1);
+    final HttpResponse<String> tooMany = get(cluster.url(cluster.a) + "api/incidents?snapshots=true&limit=21");
+    assertThat(tooMany.statusCode()).isEqualTo(400);
+    assertThat(tooMany.body()).contains("between 1 and 20");
+    assertThat(get(cluster.url(cluster.a) + "api/incidents?limit=0").statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void incidentsCarryTheSnapshotsAndAlertsAroundTheKill() throws Exception {
     for (final StreamsApp app : List.of(cluster.a, cluster.b)) {
-      final JsonNode incidents = JSON.readTree(get(cluster.url(app) + "api/incidents").body());
+      final JsonNode incidents = JSON.readTree(get(cluster.url(app) + "api/incidents?snapshots=true").body());
       assertThat(incidents.size()).isEqualTo(1);
       final JsonNode incident = incidents.get(0);
       assertThat(incident.path("instance").asText()).isEqualTo(cluster.killedInstance);

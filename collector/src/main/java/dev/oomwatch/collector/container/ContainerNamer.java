@@ -41,10 +41,18 @@ public final class ContainerNamer {
   private final Map<String, PodNames> byContainer = lru();
   private final Map<String, Boolean> toldRefused = lru();
   private boolean toldUnconfined;
+  /** Counts each refused read as "file: why" (the collector's read-error metric). */
+  private java.util.function.Consumer<String> refusals = why -> { };
 
   public ContainerNamer(final Path proc, final List<String> bundles) {
     this.proc = proc;
     this.bundles = bundles;
+  }
+
+  /** Where each refused read is counted, as "file: why". */
+  public synchronized ContainerNamer countingRefusalsIn(final java.util.function.Consumer<String> counter) {
+    this.refusals = counter;
+    return this;
   }
 
   public synchronized PodNames names(final long pid, final ContainerRef ref) {
@@ -104,6 +112,7 @@ public final class ContainerNamer {
         LOG.warn("containers' /etc/hostname is not read on this host: {}. Pods without a runtime bundle "
             + "(kernel.runtime.bundles) are named by their pod uid only", ConfinedFile.unavailableReason());
       } else if (!"missing".equals(read.refused())) {
+        refusals.accept(proc.resolve(pid + "/root/etc/hostname") + ": " + read.refused());
         refusedOnce(ref, pid, "/etc/hostname: " + read.refused());
       }
       return PodNames.NONE;
@@ -119,6 +128,7 @@ public final class ContainerNamer {
 
   private PodNames label(final String name, final String source, final ContainerRef ref, final long pid) {
     if (!KubeNames.podName(name)) {
+      refusals.accept(source + ": not a Kubernetes name");
       refusedOnce(ref, pid, source + " is not a Kubernetes name (" + name.length() + " characters)");
       return PodNames.NONE;
     }

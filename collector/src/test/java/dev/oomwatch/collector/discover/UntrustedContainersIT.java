@@ -146,6 +146,9 @@ class UntrustedContainersIT {
             list -> list.stream().filter(h -> h.getTimestampMs() > allSeenAt).filter(h -> holdsAll(h, byInstance)).count() >= 3,
             WAIT);
         log = logs.text();
+        // each refused read counted once, by the file and why, on /metrics' read errors
+        assertThat(collector.metrics().readErrors.keySet()).anyMatch(k -> k.endsWith("/root/etc/hostname: not a regular file"))
+            .anyMatch(k -> k.endsWith("/root/etc/hostname: a symlink on the way (refused)"));
       }
       assertThat(byInstance.keySet()).allMatch(i -> redis.stream().anyMatch(s -> s.getInstance().equals(i)
           && s.getReachable() && s.getTimestampMs() > 0));

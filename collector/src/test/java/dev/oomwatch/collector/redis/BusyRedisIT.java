@@ -94,8 +94,9 @@ class BusyRedisIT {
       assertThat(read.getConnectedClients()).isGreaterThanOrEqualTo(clients);
       assertThat(read.getTopClients()).isNotEmpty().hasSizeLessThanOrEqualTo(5);
       final long readings = samples.stream().map(RedisSample::getClientListReadAtMs).filter(Objects::nonNull).distinct().count();
+      // a reading may be on its way, or just made, as the topic and the server are read
       assertThat(calls(info(redis, "commandstats"), "client|list")).as("CLIENT LIST asked only when due")
-          .isLessThanOrEqualTo(readings + 1);
+          .isLessThanOrEqualTo(readings + 2);
     }
   }
 
@@ -157,6 +158,9 @@ class BusyRedisIT {
           Thread.sleep(Math.min(10_000, soakUntil - System.currentTimeMillis()));
         }
       } while (collector.isAlive() && System.currentTimeMillis() < soakUntil);
+      // everything it published, to the topic's end now (a read that stopped at `until` may hold less)
+      samples = TopicRecords.readAll(kafka.bootstrapServers(), TOPIC, Serdes.redisSample().deserializer(),
+          Duration.ofSeconds(60));
       final String text = Files.readString(log);
       assertThat(collector.isAlive()).as(text).isTrue();
       final long rssKb = rssKb(collector.pid());

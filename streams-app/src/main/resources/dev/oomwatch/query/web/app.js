@@ -85,7 +85,8 @@
   }
 
   async function loadIncidents() {
-    const incidents = await api('/api/incidents');
+    // the newest 50, without their snapshots: the timeline shows a kill's detail when one is picked
+    const incidents = await api('/api/incidents?limit=50');
     incidents.sort((a, b) => b.timestampMs - a.timestampMs);
     const list = $('#incidents');
     list.replaceChildren();
