@@ -61,7 +61,12 @@ public final class Collector implements AutoCloseable {
   private KernelSampling kernel;
   private MetricsEndpoint metricsEndpoint;
 
-  private record Discovered(RedisSampler sampler, String instance, long lastSeenMs) {}
+  /**
+   * A discovered server's sampler, with the process it was found as: credentials follow that
+   * process, never the address, which another process may take once it is gone.
+   */
+  private record Discovered(RedisSampler sampler, String instance, long lastSeenMs, long hostPid,
+      boolean withCredentials) {}
 
   private Collector(final CollectorConfig config) {
     this.config = config;
@@ -173,33 +178,53 @@ public final class Collector implements AutoCloseable {
       final List<DiscoveredServer> found = discovery.scan();
       metrics.discoveryPasses.incrementAndGet();
       sayWhetherAnyIsFound(found);
+      final Set<Long> foundPids = new HashSet<>();
+      found.forEach(server -> foundPids.add(server.hostPid()));
       for (final DiscoveredServer server : found) {
         final String key = endpointKey(server.endpoint().address(), server.endpoint().port());
         if (explicitEndpoints.contains(key)) {
           continue;
         }
         final Discovered known = discovered.get(key);
-        if (known != null) {
-          discovered.put(key, new Discovered(known.sampler(), known.instance(), now));
+        if (known != null && known.hostPid() == server.hostPid()) {
+          discovered.put(key, new Discovered(known.sampler(), known.instance(), now, known.hostPid(),
+              known.withCredentials()));
           continue;
         }
+        if (known != null) {
+          // another process listens where the one found before did: it is judged afresh
+          LOG.info("Redis {}: host pid {} now listens where host pid {} did; its identity and credentials are "
+              + "judged afresh", known.instance(), server.hostPid(), known.hostPid());
+          forget(key, known);
+        }
         final DiscoveryConfig.Credentials credentials = config.discovery().credentialsFor(server);
-        final String instance = uniqueInstance(server);
-        final RedisTarget target = RedisTarget.discovered(server.endpoint().address(), server.endpoint().port(),
-            instance, credentials.username(), credentials.password(), credentials.tls(), config.redisTimeout());
-        final RedisSampler sampler = new RedisSampler(redisClient, target, config.host(), schedule, forks,
-            sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
-            metrics, System::currentTimeMillis, locator);
-        discovered.put(key, new Discovered(sampler, instance, now));
-        samplers.add(sampler);
+        final String instance = uniqueInstance(server, foundPids);
+        discovered.put(key, new Discovered(sampler(server, instance, credentials), instance, now, server.hostPid(),
+            credentials.password() != null));
         metrics.redisDiscovered.incrementAndGet();
         if (!config.bufferSetExplicitly()) {
           // ten minutes of every instance's samples, however many discovery finds
           publisher.ensureCapacity(CollectorConfig.bufferFor(samplers.size(), config.interval()));
         }
-        LOG.info("discovered Redis {} (host pid {}{}); sampling it {}", target, server.hostPid(),
+        LOG.info("discovered Redis {} (host pid {}{}); sampling it {}", instance, server.hostPid(),
             server.podLabel() == null ? "" : ", pod " + server.podLabel(), howAuthenticated(server, credentials));
       }
+      // a server gone from /proc is still reported unreachable for a while, but whatever listens at
+      // its address next is not it: no credential goes there
+      discovered.entrySet().forEach(e -> {
+        final Discovered d = e.getValue();
+        if (d.withCredentials() && !foundPids.contains(d.hostPid())) {
+          LOG.info("Redis {}: host pid {} is gone; no credentials go to its address any more", d.instance(), d.hostPid());
+          samplers.remove(d.sampler());
+          d.sampler().close();
+          final RedisSampler bare = new RedisSampler(redisClient, RedisTarget.discovered(d.sampler().address(),
+              d.sampler().port(), d.instance(), null, null, false, config.redisTimeout()), config.host(), schedule, forks,
+              sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
+              metrics, System::currentTimeMillis, locator);
+          samplers.add(bare);
+          e.setValue(new Discovered(bare, d.instance(), d.lastSeenMs(), d.hostPid(), false));
+        }
+      });
       final long forget = config.discovery().forgetAfter().toMillis();
       discovered.entrySet().removeIf(e -> {
         if (now - e.getValue().lastSeenMs() <= forget) {
@@ -214,6 +239,29 @@ public final class Collector implements AutoCloseable {
       // one bad pass must not end discovery: the next one starts from /proc again
       LOG.warn("discovery pass failed: {}", e.toString());
     }
+  }
+
+  /**
+   * A sampler for a discovered server. With credentials it connects only while the process it was
+   * found as still lives: between two discovery passes another process may take its address.
+   */
+  private RedisSampler sampler(final DiscoveredServer server, final String instance,
+      final DiscoveryConfig.Credentials credentials) {
+    final RedisTarget target = RedisTarget.discovered(server.endpoint().address(), server.endpoint().port(),
+        instance, credentials.username(), credentials.password(), credentials.tls(), config.redisTimeout());
+    final java.nio.file.Path process = config.kernel().paths().proc().resolve(String.valueOf(server.hostPid()));
+    final RedisSampler sampler = new RedisSampler(redisClient, target, config.host(), schedule, forks,
+        sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
+        metrics, System::currentTimeMillis, locator)
+        .connectingOnlyWhile(credentials.password() == null ? () -> true : () -> java.nio.file.Files.isDirectory(process));
+    samplers.add(sampler);
+    return sampler;
+  }
+
+  private void forget(final String key, final Discovered d) {
+    discovered.remove(key);
+    samplers.remove(d.sampler());
+    d.sampler().close();
   }
 
   /** For the log: whether credentials go to this server, and on what ground (never which). */
@@ -235,8 +283,16 @@ public final class Collector implements AutoCloseable {
    * (two pods the runtime names alike, which should not happen) is published under its address
    * and port instead, and that is said once.
    */
-  private String uniqueInstance(final DiscoveredServer server) {
+  private String uniqueInstance(final DiscoveredServer server, final Set<Long> foundPids) {
     final String wanted = server.instance();
+    // a recreated pod (a StatefulSet's, at a new address) takes its id over from its gone predecessor
+    new java.util.ArrayList<>(discovered.entrySet()).stream()
+        .filter(e -> e.getValue().instance().equals(wanted) && !foundPids.contains(e.getValue().hostPid()))
+        .forEach(e -> {
+          LOG.info("Redis {}: now host pid {}; its predecessor, host pid {}, is gone", wanted, server.hostPid(),
+              e.getValue().hostPid());
+          forget(e.getKey(), e.getValue());
+        });
     final boolean taken = discovered.values().stream().anyMatch(d -> d.instance().equals(wanted))
         || samplers.stream().anyMatch(s -> s.instance().equals(wanted));
     if (!taken) {

@@ -65,6 +65,13 @@ public record CollectorConfig(
     // Below the interval, so a hung instance is reported at the next tick, not later.
     final Duration timeout = settings.getDuration(REDIS_TIMEOUT, Duration.ofMillis(Math.max(100, interval.toMillis() * 8 / 10)));
     final int defaultBuffer = bufferFor(uris.size(), interval);
+    final DiscoveryConfig discovery = DiscoveryConfig.from(settings, !uris.isEmpty());
+    if (discovery.usesTls() && settings.get(REDIS_TLS_CA).isEmpty()) {
+      // a discovered server's name is not checked (it is reached by its pod's address), so without a
+      // CA of its own any certificate a public CA signed would pass
+      throw new IllegalArgumentException("TLS to discovered servers (redis.discover.tls, redis.discover.auth.<name>.tls) "
+          + "needs " + REDIS_TLS_CA + ": the CA their certificates must chain to");
+    }
     return new CollectorConfig(
         settings.get(HOST).orElseGet(CollectorConfig::hostname),
         uris,
@@ -92,7 +99,7 @@ public record CollectorConfig(
         // a quiet host's samples go out together once a second; kills and forks go at once
         settings.getDuration(PUBLISH_GATHER, interval),
         KernelConfig.from(settings),
-        DiscoveryConfig.from(settings, !uris.isEmpty()),
+        discovery,
         MetricsConfig.from(settings, "collector", MetricsConfig.COLLECTOR_PORT),
         KafkaSettings.from(settings),
         settings);

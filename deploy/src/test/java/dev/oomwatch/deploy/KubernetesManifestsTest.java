@@ -210,6 +210,10 @@ class KubernetesManifestsTest {
     final var api = policy.getSpec().getIngress().stream()
         .filter(r -> r.getPorts().stream().anyMatch(p -> "http".equals(p.getPort().getStrVal()))).findFirst().orElseThrow();
     assertThat(api.getFrom()).hasSize(2).allSatisfy(peer -> assertThat(peer.getPodSelector()).isNotNull());
+    // clients from other namespaces only where the namespace, not just the pod, is labelled
+    assertThat(api.getFrom()).filteredOn(peer -> peer.getNamespaceSelector() != null).singleElement()
+        .satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels())
+            .containsEntry("oomwatch.dev/api-access", "true"));
     final var scrape = policy.getSpec().getIngress().stream()
         .filter(r -> r.getPorts().stream().anyMatch(p -> "metrics".equals(p.getPort().getStrVal()))).findFirst().orElseThrow();
     assertThat(scrape.getFrom()).singleElement().satisfies(f -> assertThat(f.getNamespaceSelector().getMatchLabels())

@@ -48,6 +48,11 @@ public final class ProcessingDeadLetters implements ProcessingExceptionHandler {
 
   @Override
   public Response handleError(final ErrorHandlerContext context, final Record<?, ?> record, final Exception e) {
+    if (record == null || context.topic() == null) {
+      // a punctuation, not a record: there is nothing to set aside, and the task goes on
+      LOG.error("a punctuation failed in {} and is skipped: {}", context.processorNodeId(), e.toString(), e);
+      return Response.resume();
+    }
     final long n = SENT.incrementAndGet();
     metrics.deadLetter(context.topic());
     if (n == 1 || n % 1000 == 0) {

@@ -15,9 +15,21 @@ import java.util.List;
  */
 public final class Impostor {
   private final Path dir;
+  private final String name;
+  private final boolean systemOwned;
 
   public Impostor(final Path dir) {
+    this(dir, "redis-server", true);
+  }
+
+  /**
+   * One whose binary is called {@code name}; unless {@code systemOwned}, a file its group may write,
+   * as a user's own copy would be (the copy is root's here, as the tests run as root).
+   */
+  public Impostor(final Path dir, final String name, final boolean systemOwned) {
     this.dir = dir;
+    this.name = name;
+    this.systemOwned = systemOwned;
   }
 
   /** Empty when it can run here (perl with IO::Socket, which Debian's perl-base has). */
@@ -51,14 +63,15 @@ public final class Impostor {
   public List<String> command(final String bind, final int port, final int clients, final String mode) {
     try {
       Files.createDirectories(dir);
-      final Path binary = dir.resolve("redis-server");
+      final Path binary = dir.resolve(name);
       if (!Files.exists(binary)) {
         final String perl = ServerBinary.find("perl");
         if (perl == null) {
           throw new IllegalStateException("no perl on the PATH");
         }
         Files.copy(Path.of(perl), binary);
-        binary.toFile().setExecutable(true);
+        Files.setPosixFilePermissions(binary, java.nio.file.attribute.PosixFilePermissions.fromString(
+            systemOwned ? "rwxr-xr-x" : "rwxrwxr-x"));
       }
       final Path script = dir.resolve("impostor.pl");
       try (InputStream in = Impostor.class.getResourceAsStream("/testkit/impostor.pl")) {

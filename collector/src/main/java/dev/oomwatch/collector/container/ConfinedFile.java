@@ -5,7 +5,6 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +23,8 @@ import java.util.Optional;
  */
 public final class ConfinedFile {
   private static final long SYS_OPENAT2 = 437; // the same number on every architecture (since 5.6)
+  private static final int O_RDONLY = 0;
+  private static final int O_NONBLOCK = 0x800;
   private static final int O_DIRECTORY = 0x10000;
   private static final int O_CLOEXEC = 0x80000;
   private static final int O_PATH = 0x200000;
@@ -47,6 +48,8 @@ public final class ConfinedFile {
 
     int open(String path, int flags) throws LastErrorException;
 
+    long read(int fd, com.sun.jna.Pointer buffer, long count) throws LastErrorException;
+
     int close(int fd) throws LastErrorException;
   }
 
@@ -66,6 +69,7 @@ public final class ConfinedFile {
     }
     int rootFd = -1;
     int fd = -1;
+    int readFd = -1;
     try {
       // the root itself is the kernel's magic link to the process's root: that one is followed
       rootFd = c.open(root.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -74,7 +78,16 @@ public final class ConfinedFile {
       how.setLong(0, O_PATH | O_CLOEXEC);
       how.setLong(8, 0);
       how.setLong(16, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-      fd = (int) c.syscall(SYS_OPENAT2, rootFd, relative, how, 24L);
+      try {
+        fd = (int) c.syscall(SYS_OPENAT2, rootFd, relative, how, 24L);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == 38 || e.getErrorCode() == 1) {
+          // ENOSYS or EPERM from the call itself: a kernel before 5.6, or a seccomp profile refusing it
+          unavailable = "openat2 is refused here (" + describe(e.getErrorCode()) + ")";
+          return Result.refused(unavailable);
+        }
+        throw e;
+      }
       final Path handle = Path.of("/proc/self/fd/" + fd);
       // stat of the inode the O_PATH descriptor holds: no open, so nothing can block or run
       final BasicFileAttributes attributes = Files.readAttributes(handle, BasicFileAttributes.class);
@@ -84,23 +97,29 @@ public final class ConfinedFile {
       if (attributes.size() > maxBytes) {
         return Result.refused("larger than " + maxBytes + " bytes (" + attributes.size() + ")");
       }
-      // reopened through our own descriptor: the same inode, whatever the path now points at
-      try (InputStream in = Files.newInputStream(handle)) {
-        final byte[] bytes = in.readNBytes(maxBytes + 1);
-        if (bytes.length > maxBytes) {
-          return Result.refused("larger than " + maxBytes + " bytes");
-        }
-        return new Result(new String(bytes, StandardCharsets.UTF_8), null);
+      // reopened through our own descriptor: the same inode, whatever the path now points at; and
+      // non-blocking, so a lease the container holds on its file cannot hold this thread
+      readFd = c.open(handle.toString(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      final Memory buffer = new Memory(maxBytes + 1);
+      int length = 0;
+      for (long n; length < maxBytes + 1 && (n = c.read(readFd, buffer.share(length), maxBytes + 1 - length)) > 0; ) {
+        length += (int) n;
       }
+      if (length > maxBytes) {
+        return Result.refused("larger than " + maxBytes + " bytes");
+      }
+      return new Result(new String(buffer.getByteArray(0, length), StandardCharsets.UTF_8), null);
     } catch (LastErrorException e) {
       return Result.refused(describe(e.getErrorCode()));
     } catch (IOException | RuntimeException e) {
       return Result.refused(e.getClass().getSimpleName() + ": " + e.getMessage());
     } finally {
+      closeQuietly(c, readFd);
       closeQuietly(c, fd);
       closeQuietly(c, rootFd);
     }
   }
+
 
   /** Null when confined reads work here; else why not (said once by the caller). */
   public static String unavailableReason() {

@@ -112,7 +112,8 @@ public final class ContainerNamer {
         LOG.warn("containers' /etc/hostname is not read on this host: {}. Pods without a runtime bundle "
             + "(kernel.runtime.bundles) are named by their pod uid only", ConfinedFile.unavailableReason());
       } else if (!"missing".equals(read.refused())) {
-        refusals.accept(proc.resolve(pid + "/root/etc/hostname") + ": " + read.refused());
+        // by kind, not by pid: pods come and go, the metric's series must not
+        refusals.accept(proc.resolve("PID/root/etc/hostname") + ": " + read.refused());
         refusedOnce(ref, pid, "/etc/hostname: " + read.refused());
       }
       return PodNames.NONE;

@@ -18,7 +18,8 @@ import java.util.List;
  * ({@code redis.discover.auth.<name>.*}, first name in order wins) selects by {@code .match}, a
  * glob over "namespace/pod" as the runtime's bundle names the pod, or by {@code .exe}, a glob over
  * the executable of a server outside containers (a file owned by root, writable by no one else),
- * with {@code .owner} the user it must run as; it gives {@code .username}, {@code .password} and
+ * with {@code .owner} the user it must run as (one of {@code redis.discover.host.owners} when not
+ * given, so never any user); it gives {@code .username}, {@code .password} and
  * {@code .tls}. The default ({@code redis.discover.username}, {@code .password}, {@code .tls}) goes
  * to every server of verified identity: a pod named by its bundle, or a server outside containers
  * running a system executable as one of {@code redis.discover.host.owners}. A port, a process name,
@@ -50,14 +51,15 @@ public record DiscoveryConfig(boolean enabled, Duration interval, Duration forge
 
   /** Credentials for the servers a pod glob or an executable glob (and owner) selects. */
   public record Rule(String name, String podGlob, String exeGlob, String owner, Credentials credentials) {
-    boolean matches(final DiscoveredServer server) {
+    /** An executable rule without {@code .owner} holds for the host owners only, never for any user. */
+    boolean matches(final DiscoveredServer server, final List<String> hostOwners) {
       final String pod = server.verifiedPodKey();
       if (podGlob != null && pod != null && glob(podGlob).matches(Path.of(pod))) {
         return true;
       }
       final HostExecutable exe = server.container() == null ? server.executable() : null;
       return exeGlob != null && exe != null && exe.systemOwned() && glob(exeGlob).matches(Path.of(exe.path()))
-          && (owner == null || exe.runsAs(owner));
+          && (owner == null ? hostOwners.stream().anyMatch(exe::runsAs) : exe.runsAs(owner));
     }
 
     private static PathMatcher glob(final String glob) {
@@ -106,7 +108,7 @@ public record DiscoveryConfig(boolean enabled, Duration interval, Duration forge
   /** What a server gets: a matching rule's credentials, else the default if its identity is verified, else none. */
   public Credentials credentialsFor(final DiscoveredServer server) {
     for (final Rule rule : rules) {
-      if (rule.matches(server)) {
+      if (rule.matches(server, hostOwners)) {
         return rule.credentials();
       }
     }
@@ -120,6 +122,11 @@ public record DiscoveryConfig(boolean enabled, Duration interval, Duration forge
     }
     final HostExecutable exe = server.executable();
     return exe != null && exe.systemOwned() && hostOwners.stream().anyMatch(exe::runsAs);
+  }
+
+  /** Whether any credentials go over TLS. */
+  public boolean usesTls() {
+    return fallback.tls() || rules.stream().anyMatch(r -> r.credentials().tls());
   }
 
   /** Whether a default password is configured that could go to a server the others would not trust. */

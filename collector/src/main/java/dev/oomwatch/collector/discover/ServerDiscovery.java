@@ -108,6 +108,11 @@ public final class ServerDiscovery {
    */
   private HostExecutable executableOf(final long pid) {
     final Path exe = proc.resolve(pid + "/exe");
+    // a runtime whose cgroups we do not recognise (LXC, nspawn, podman's libpod) still gives its
+    // processes a mount namespace of their own: there the exe is the image's, and proves nothing
+    if (!sameNamespace(pid, "mnt") || !sameNamespace(pid, "user")) {
+      return null;
+    }
     try {
       final String path = Files.readSymbolicLink(exe).toString();
       final int fileUid = ((Number) Files.getAttribute(exe, "unix:uid")).intValue();
@@ -117,6 +122,38 @@ public final class ServerDiscovery {
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * Whether the process shares the host's namespace of this kind: pid 1's, or where pid 1's cannot
+   * be read (a sandbox whose init is not ours to inspect), the collector's own, which is the host's
+   * when it runs on the host itself.
+   */
+  private boolean sameNamespace(final long pid, final String kind) {
+    try {
+      return Files.readSymbolicLink(proc.resolve(pid + "/ns/" + kind)).toString().equals(hostNamespace(kind));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private final java.util.Map<String, String> hostNamespaces = new java.util.HashMap<>();
+
+  private String hostNamespace(final String kind) {
+    return hostNamespaces.computeIfAbsent(kind, k -> {
+      try {
+        return Files.readSymbolicLink(proc.resolve("1/ns/" + k)).toString();
+      } catch (IOException | RuntimeException e) {
+        try {
+          final String own = Files.readSymbolicLink(Path.of("/proc/self/ns/" + k)).toString();
+          LOG.info("pid 1's {} namespace cannot be read ({}); servers outside containers are those in the "
+              + "collector's own", k, e.getMessage());
+          return own;
+        } catch (IOException | RuntimeException e2) {
+          return "unknown";
+        }
+      }
+    });
   }
 
   private static String read(final Path file) {

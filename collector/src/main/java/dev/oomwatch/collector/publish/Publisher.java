@@ -47,9 +47,9 @@ public final class Publisher implements AutoCloseable {
   private final long gatherMs;
   private final BooleanSupplier hurry;
   private final KafkaProducer<String, byte[]> producer;
-  private boolean schemasSent;
-  private boolean toldSchemas;
-  private long nextSchemaAttemptMs;
+  private volatile boolean schemasSent;
+  private volatile boolean toldSchemas;
+  private volatile long nextSchemaAttemptMs;
   private final Thread sender;
   private volatile boolean running = true;
   private boolean brokerAway;
@@ -177,23 +177,29 @@ public final class Publisher implements AutoCloseable {
    * sample.
    */
   private void publishSchemas() {
+    // sent until a send fails (at once or in its callback), then tried again a minute later
+    schemasSent = true;
     try {
       for (final ProducerRecord<String, byte[]> r : SchemaTopic.records(kafka.topic(Topic.SCHEMAS),
           RedisSample.class, HostSample.class, KernelEvent.class)) {
         producer.send(r, (meta, e) -> {
           if (e != null) {
-            LOG.warn("could not publish schema {} to {}: {}", r.key(), r.topic(), e.toString());
+            schemasNotSent(e);
           }
         });
       }
-      schemasSent = true;
     } catch (KafkaException e) {
-      nextSchemaAttemptMs = System.currentTimeMillis() + 60_000;
-      if (!toldSchemas) {
-        toldSchemas = true;
-        LOG.warn("cannot publish this collector's schemas to {} ({}); trying again every minute. Without them a "
-            + "streams-app older than this collector cannot read its records", kafka.topic(Topic.SCHEMAS), e.getMessage());
-      }
+      schemasNotSent(e);
+    }
+  }
+
+  private void schemasNotSent(final Exception e) {
+    schemasSent = false;
+    nextSchemaAttemptMs = System.currentTimeMillis() + 60_000;
+    if (!toldSchemas) {
+      toldSchemas = true;
+      LOG.warn("cannot publish this collector's schemas to {} ({}); trying again every minute. Without them a "
+          + "streams-app older than this collector cannot read its records", kafka.topic(Topic.SCHEMAS), e.toString());
     }
   }
 

@@ -49,6 +49,7 @@ public final class RedisSampler implements AutoCloseable {
   private final ServerLocator locator;
 
   private StatefulRedisConnection<String, String> connection;
+  private java.util.function.BooleanSupplier connectAllowed = () -> true;
   private boolean inFlight;
   private long lastStartMs = Long.MIN_VALUE / 2;
   private long nextConnectMs;
@@ -99,6 +100,23 @@ public final class RedisSampler implements AutoCloseable {
     return target.instance();
   }
 
+  public String address() {
+    return target.uri().getHost();
+  }
+
+  public int port() {
+    return target.port();
+  }
+
+  /**
+   * Connects only while {@code allowed} holds: a discovered server's sampler with credentials
+   * connects only while the process it was found as lives.
+   */
+  public RedisSampler connectingOnlyWhile(final java.util.function.BooleanSupplier allowed) {
+    this.connectAllowed = allowed;
+    return this;
+  }
+
   /** The bound on what one server may send for one sample's commands ({@link ReplyBudget}). */
   public static io.lettuce.core.resource.NettyCustomizer replyBudget(final long maxBytes) {
     return ReplyBudget.on(maxBytes);
@@ -128,6 +146,11 @@ public final class RedisSampler implements AutoCloseable {
       if (now < nextConnectMs) {
         // Still backing off: say at the normal rate that the instance is down, without a connect.
         publishUnreachable(now, lastFailureKind == null ? "DISCONNECTED" : lastFailureKind);
+        return;
+      }
+      if (!connectAllowed.getAsBoolean()) {
+        // its process is gone: whatever listens at its address now gets no credential
+        publishUnreachable(now, "GONE: the process it was found as has exited");
         return;
       }
       inFlight = true;
@@ -239,6 +262,10 @@ public final class RedisSampler implements AutoCloseable {
       } else if (configUnavailable != null) {
         unavailable.add(configUnavailable);
       }
+      if (timedOut(clientList) || timedOut(configFuture)) {
+        // its reply may still come, into Lettuce's buffer: the connection goes with what it holds
+        closeConnection();
+      }
       final long durationMs = (System.nanoTime() - t0) / 1_000_000;
       final RedisInfo info = RedisInfo.parse(infoText);
       final RedisSample sample = RedisSampleMapper.withPlacement(RedisSampleMapper.map(host, target.instance(), startMs,
@@ -276,6 +303,20 @@ public final class RedisSampler implements AutoCloseable {
     }
     final boolean busy = lastConnectedClients != null && lastConnectedClients > schedule.clientListMaxClients();
     return !busy || startMs - clientsReadMs >= schedule.clientListSlowInterval().toMillis();
+  }
+
+  private static boolean timedOut(final CompletableFuture<?> future) {
+    if (future == null || !future.isCompletedExceptionally()) {
+      return false;
+    }
+    try {
+      future.join();
+      return false;
+    } catch (java.util.concurrent.CompletionException e) {
+      return e.getCause() instanceof io.lettuce.core.RedisCommandTimeoutException;
+    } catch (java.util.concurrent.CancellationException e) {
+      return false;
+    }
   }
 
   /** So many clients that the reply would not fit the collector's memory: not asked at all. */

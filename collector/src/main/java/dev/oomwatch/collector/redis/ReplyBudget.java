@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.resource.NettyCustomizer;
@@ -13,7 +14,8 @@ import io.lettuce.core.resource.NettyCustomizer;
  * before it is parsed and knows no limit, so a server answering INFO with 2 GB, or an array of
  * 2^31 elements, would take the collector's memory, and every other instance's sampling with it.
  * Bytes read since the last request are counted; past the budget the connection is closed and the
- * sample says why. The largest reply asked for, CLIENT LIST at 20,000 clients, is about 7 MB.
+ * sample says why. A reply dripped slowly cannot grow across samples either: a command that times
+ * out ends its connection ({@link RedisSampler}), with what was buffered of its reply. The largest reply asked for, CLIENT LIST at 20,000 clients, is about 7 MB.
  */
 final class ReplyBudget extends ChannelDuplexHandler {
   private final long maxBytes;
@@ -24,12 +26,23 @@ final class ReplyBudget extends ChannelDuplexHandler {
     this.maxBytes = maxBytes;
   }
 
-  /** Puts a budget first on every connection of a client. */
+  /**
+   * Puts a budget on every connection of a client, just before Lettuce's command handler: the
+   * bytes counted there are Redis's replies (after TLS), and the writes seen are commands, not a
+   * TLS record that a server could provoke to reset the count.
+   */
   static NettyCustomizer on(final long maxBytes) {
     return new NettyCustomizer() {
       @Override
       public void afterChannelInitialized(final Channel channel) {
-        channel.pipeline().addFirst("oomwatch-reply-budget", new ReplyBudget(maxBytes));
+        final ChannelPipeline pipeline = channel.pipeline();
+        for (final String name : pipeline.names()) {
+          if (pipeline.get(name) instanceof io.lettuce.core.protocol.CommandHandler) {
+            pipeline.addBefore(name, "oomwatch-reply-budget", new ReplyBudget(maxBytes));
+            return;
+          }
+        }
+        pipeline.addFirst("oomwatch-reply-budget", new ReplyBudget(maxBytes));
       }
     };
   }

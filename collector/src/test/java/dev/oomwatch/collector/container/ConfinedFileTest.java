@@ -49,6 +49,7 @@ class ConfinedFileTest {
     Files.writeString(elsewhere.resolve("hostname"), "cache-0\n");
     Files.createSymbolicLink(root.resolve("etc"), elsewhere);
     assertThat(hostname().text()).isNull();
+    assertThat(hostname().refused()).contains("symlink");
   }
 
   @Test

@@ -70,6 +70,16 @@ class DiscoveryConfigTest {
   }
 
   @Test
+  void anExecutableRuleWithoutAnOwnerHoldsForTheHostOwnersOnly() {
+    final DiscoveryConfig config = DiscoveryConfig.from(Settings.of(Map.of(
+        "redis.discover.auth.sys.exe", "/usr/bin/redis-server",
+        "redis.discover.auth.sys.password", "sys-secret")), false);
+    assertThat(config.credentialsFor(host("/usr/bin/redis-server", true, 112, "redis")).password()).isEqualTo("sys-secret");
+    // a local user running the system's binary on a port of their own
+    assertThat(config.credentialsFor(host("/usr/bin/redis-server", true, 1000, "alice")).password()).isNull();
+  }
+
+  @Test
   void theDefaultGoesToAnyServerOnlyWhenSaidSo() {
     final DiscoveryConfig config = DiscoveryConfig.from(Settings.of(Map.of(
         "redis.discover.password", "fallback-secret", "redis.discover.password.to.any", "true")), false);

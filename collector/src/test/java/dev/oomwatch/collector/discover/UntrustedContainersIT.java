@@ -176,6 +176,77 @@ class UntrustedContainersIT {
     }
   }
 
+  /**
+   * Credentials follow the process they were chosen for, not its address: the host's own
+   * redis-server (a system executable run by root) gets the default password; once it is killed,
+   * a user's process listening on its port, under the same name, gets none, neither from the
+   * sampler that knew the old one nor from the next discovery pass.
+   */
+  @Test
+  void credentialsFollowTheProcessNotItsAddress() throws Exception {
+    final var noPerl = Impostor.unavailableReason();
+    assumeTrue(noPerl.isEmpty(), () -> "skipped: " + noPerl.orElse(""));
+    // a name no other process here has, so that other Redis on the machine are not discovered
+    final String name = "owcr" + ProcessHandle.current().pid() % 100_000;
+    final Path binary = dir.resolve(name);
+    java.nio.file.Files.copy(Path.of(onPath(LocalRedis.binary())), binary);
+    binary.toFile().setExecutable(true);
+    final String password = "host-" + UUID.randomUUID();
+    final Impostor impostor = new Impostor(dir.resolve("impostor"), name, false);
+    Process taker = null;
+    try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"))) {
+      final LocalRedis redis = LocalRedis.startWith(binary.toString(), dir.resolve("redis"), null, "--save", "",
+          "--requirepass", password);
+      final String instance = "127.0.0.1:" + redis.port();
+      final Settings settings = Settings.of(Map.of(
+          "kafka.bootstrap.servers", kafka.bootstrapServers(),
+          "host.id", "node-1",
+          "sample.interval", "250ms",
+          "topic.partitions", "1",
+          "kernel.process.names", name,
+          "redis.discover.interval", "300ms",
+          "redis.discover.password", password));
+      TopicRecords.provision(kafka.bootstrapServers(), settings);
+      final String log;
+      try (LogCapture logs = LogCapture.start(); Collector collector = Collector.start(CollectorConfig.from(settings))) {
+        assertThat(reachable(TopicRecords.read(kafka.bootstrapServers(), REDIS_SAMPLES, Serdes.redisSample().deserializer(),
+            list -> reachable(list, instance) != null, WAIT), instance))
+            .as("the host's own server, sampled with the default password").isNotNull();
+        redis.kill();
+        redis.close();
+        taker = new ProcessBuilder(impostor.command("127.0.0.1", redis.port(), 1, "normal")).redirectErrorStream(true)
+            .redirectOutput(dir.resolve("taker.log").toFile()).start();
+        // sampled, without credentials, as what it is: a process discovery found anew
+        final long deadline = System.currentTimeMillis() + WAIT.toMillis();
+        while (!impostor.receivedText().contains("INFO") && System.currentTimeMillis() < deadline) {
+          Thread.sleep(100);
+        }
+        log = logs.text();
+      }
+      final String received = impostor.receivedText();
+      System.out.printf("[untrusted] the process that took the port received:%n%s", received);
+      assertThat(received).contains("INFO").doesNotContain(password).doesNotContain("AUTH");
+      assertThat(log).containsAnyOf("no credentials go to its address any more", "now listens where host pid")
+          .doesNotContain(password);
+    } finally {
+      if (taker != null) {
+        taker.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  private static String onPath(final String command) {
+    if (command.contains("/")) {
+      return command;
+    }
+    for (final String folder : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+      if (java.nio.file.Files.isExecutable(Path.of(folder, command))) {
+        return Path.of(folder, command).toString();
+      }
+    }
+    throw new IllegalStateException(command + " is not on the PATH");
+  }
+
   /** A host sample holding the server of every pod. */
   private static boolean holdsAll(final HostSample sample, final Map<String, KubePods.Pod> pods) {
     return pods.values().stream().allMatch(p -> sample.getProcesses().stream().anyMatch(m -> m.getPid() == p.hostPid()));
