@@ -8,9 +8,21 @@ import dev.oomwatch.config.Settings;
  * {@code archive.metrics.port}, {@code alertmanager.metrics.port}), so that {@code local}, which
  * runs them all in one JVM, serves each on its own port as they would be served apart.
  */
-public record MetricsConfig(boolean enabled, String bind, int port, String component) {
+public record MetricsConfig(boolean enabled, String bind, int port, String component, String token) {
   public static final String ENABLED = "metrics.enabled";
   public static final String BIND = "metrics.bind";
+  /** When set, /metrics answers only {@code Authorization: Bearer <token>} (Prometheus's {@code authorization}). */
+  public static final String TOKEN = "metrics.token";
+
+  public MetricsConfig(final boolean enabled, final String bind, final int port, final String component) {
+    this(enabled, bind, port, component, null);
+  }
+
+  @Override
+  public String toString() {
+    return "MetricsConfig[enabled=" + enabled + ", bind=" + bind + ", port=" + port + ", component=" + component
+        + ", token=" + (token == null ? "none" : "***") + "]";
+  }
 
   public static final int COLLECTOR_PORT = 9471;
   public static final int STREAMS_PORT = 9472;
@@ -25,7 +37,8 @@ public record MetricsConfig(boolean enabled, String bind, int port, String compo
         // and docker-compose make it)
         settings.get(BIND, "127.0.0.1"),
         settings.getInt(portKey(component), defaultPort),
-        component);
+        component,
+        settings.get(TOKEN).filter(t -> !t.isBlank()).orElse(null));
   }
 
   public static String portKey(final String component) {

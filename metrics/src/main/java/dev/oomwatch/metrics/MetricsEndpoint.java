@@ -51,7 +51,11 @@ public final class MetricsEndpoint implements AutoCloseable {
       return new MetricsEndpoint(registry, null, null);
     }
     try {
-      final HTTPServer server = HTTPServer.builder()
+      final HTTPServer.Builder builder = HTTPServer.builder();
+      if (config.token() != null) {
+        builder.authenticator(bearer(config.token()));
+      }
+      final HTTPServer server = builder
           .hostname(config.bind())
           .port(config.port())
           .registry(registry)
@@ -75,6 +79,29 @@ public final class MetricsEndpoint implements AutoCloseable {
           e.getMessage(), MetricsConfig.portKey(config.component()), MetricsConfig.ENABLED);
       return new MetricsEndpoint(registry, null, null);
     }
+  }
+
+  /**
+   * {@code Authorization: Bearer <token>} for everything but {@code /healthz}, which a kubelet's
+   * probe asks without it and which says only whether the loops run. Compared in constant time.
+   */
+  static com.sun.net.httpserver.Authenticator bearer(final String token) {
+    final byte[] expected = ("Bearer " + token).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return new com.sun.net.httpserver.Authenticator() {
+      @Override
+      public Result authenticate(final com.sun.net.httpserver.HttpExchange exchange) {
+        if (exchange.getRequestURI().getPath().equals("/healthz")) {
+          return new Success(new com.sun.net.httpserver.HttpPrincipal("probe", "oomwatch"));
+        }
+        final String given = exchange.getRequestHeaders().getFirst("Authorization");
+        if (given != null && java.security.MessageDigest.isEqual(
+            given.getBytes(java.nio.charset.StandardCharsets.UTF_8), expected)) {
+          return new Success(new com.sun.net.httpserver.HttpPrincipal("prometheus", "oomwatch"));
+        }
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        return new Failure(401);
+      }
+    };
   }
 
   /** What {@code /healthz} answers. */
