@@ -217,11 +217,8 @@ public final class Collector implements AutoCloseable {
           LOG.info("Redis {}: host pid {} is gone; no credentials go to its address any more", d.instance(), d.hostPid());
           samplers.remove(d.sampler());
           d.sampler().close();
-          final RedisSampler bare = new RedisSampler(redisClient, RedisTarget.discovered(d.sampler().address(),
-              d.sampler().port(), d.instance(), null, null, false, config.redisTimeout()), config.host(), schedule, forks,
-              sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
-              metrics, System::currentTimeMillis, locator);
-          samplers.add(bare);
+          final RedisSampler bare = sampler(d.sampler().address(), d.sampler().port(), d.hostPid(), d.instance(),
+              DiscoveryConfig.Credentials.NONE);
           e.setValue(new Discovered(bare, d.instance(), d.lastSeenMs(), d.hostPid(), false));
         }
       });
@@ -247,9 +244,14 @@ public final class Collector implements AutoCloseable {
    */
   private RedisSampler sampler(final DiscoveredServer server, final String instance,
       final DiscoveryConfig.Credentials credentials) {
-    final RedisTarget target = RedisTarget.discovered(server.endpoint().address(), server.endpoint().port(),
-        instance, credentials.username(), credentials.password(), credentials.tls(), config.redisTimeout());
-    final java.nio.file.Path process = config.kernel().paths().proc().resolve(String.valueOf(server.hostPid()));
+    return sampler(server.endpoint().address(), server.endpoint().port(), server.hostPid(), instance, credentials);
+  }
+
+  private RedisSampler sampler(final String address, final int port, final long hostPid, final String instance,
+      final DiscoveryConfig.Credentials credentials) {
+    final RedisTarget target = RedisTarget.discovered(address, port, instance, credentials.username(),
+        credentials.password(), credentials.tls(), config.redisTimeout());
+    final java.nio.file.Path process = config.kernel().paths().proc().resolve(String.valueOf(hostPid));
     final RedisSampler sampler = new RedisSampler(redisClient, target, config.host(), schedule, forks,
         sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
         metrics, System::currentTimeMillis, locator)

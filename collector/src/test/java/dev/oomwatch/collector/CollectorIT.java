@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.oomwatch.config.Settings;
 import dev.oomwatch.schema.RedisSample;
 import dev.oomwatch.testkit.KafkaBackend;
+import dev.oomwatch.testkit.LocalRedis;
 import dev.oomwatch.testkit.RedisBackend;
 import dev.oomwatch.testkit.TestBackends;
 import dev.oomwatch.testkit.LogCapture;
@@ -229,8 +230,8 @@ class CollectorIT {
         final long readings = busySamples.stream().map(RedisSample::getClientListReadAtMs).filter(java.util.Objects::nonNull)
             .distinct().count();
         final String stats = extra.get(0).sync().info("commandstats");
-        final long clientListCalls = calls(stats, "client|list");
-        final long infoCalls = calls(stats, "info");
+        final long clientListCalls = LocalRedis.calls(stats, "client|list");
+        final long infoCalls = LocalRedis.calls(stats, "info");
         // no CLIENT LIST on the connection's first sample (INFO says first how many clients it would
         // list); read on the second, then never again sooner than the slow interval: the readings' own
         // stamps say so, however long the machine took to take the samples
@@ -263,12 +264,6 @@ class CollectorIT {
   }
 
   /** A command's call count from INFO commandstats ({@code cmdstat_<name>:calls=N,...}). */
-  private static long calls(final String commandstats, final String command) {
-    final java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_" + java.util.regex.Pattern.quote(command)
-        + ":calls=(\\d+)").matcher(commandstats);
-    return m.find() ? Long.parseLong(m.group(1)) : 0;
-  }
-
   private static List<RedisSample> read(final KafkaBackend kafka, final java.util.function.Predicate<List<RedisSample>> until) {
     return TopicRecords.read(kafka.bootstrapServers(), TOPIC, Serdes.redisSample().deserializer(), until, Duration.ofSeconds(60));
   }

@@ -133,7 +133,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
   }
 
-  private static byte[] header(final Schema schema) {
+  /** The single-object encoding's header of a record written under {@code schema}: C3 01, its fingerprint. */
+  public static byte[] header(final Schema schema) {
     final long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
     final byte[] h = new byte[HEADER];
     h[0] = MAGIC_0;

@@ -119,11 +119,7 @@ class SchemaUpgradeIT {
         .read(null, DecoderFactory.get().binaryDecoder(body, 10, body.length - 10, null));
     record.put(field, "from a newer collector");
     final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(new byte[] {(byte) 0xC3, 0x01});
-    final long fingerprint = SchemaNormalization.parsingFingerprint64(newer);
-    for (int i = 0; i < 8; i++) {
-      out.write((byte) (fingerprint >>> (8 * i)));
-    }
+    out.write(dev.oomwatch.wire.AvroSerde.header(newer));
     final BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
     new GenericDatumWriter<GenericRecord>(newer, GenericData.get()).write(record, encoder);
     encoder.flush();

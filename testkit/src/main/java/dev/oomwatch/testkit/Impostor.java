@@ -17,6 +17,7 @@ public final class Impostor {
   private final Path dir;
   private final String name;
   private final boolean systemOwned;
+  private int port = -1;
 
   public Impostor(final Path dir) {
     this(dir, "redis-server", true);
@@ -82,6 +83,38 @@ public final class Impostor {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Runs it on {@code 127.0.0.1} at a free port of its own, its output in {@code log}; returns
+   * once it listens. The caller ends the process.
+   */
+  public Process startOnLoopback(final int clients, final String mode, final Path log) throws InterruptedException {
+    final int port = dev.oomwatch.broker.EmbeddedKafka.freePort();
+    final Process p;
+    try {
+      p = new ProcessBuilder(command("127.0.0.1", port, clients, mode)).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    final long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline && p.isAlive()) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+        this.port = port;
+        return p;
+      } catch (IOException e) {
+        Thread.sleep(50);
+      }
+    }
+    p.destroyForcibly();
+    throw new IllegalStateException("the impostor did not listen on " + port + "; see " + log);
+  }
+
+  /** The port {@link #startOnLoopback} listens on. */
+  public int port() {
+    return port;
   }
 
   /** Where every command it received is written, one per line. */

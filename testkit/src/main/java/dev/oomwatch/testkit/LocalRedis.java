@@ -55,6 +55,26 @@ public final class LocalRedis implements AutoCloseable {
     return preferred == null ? "redis-server" : preferred;
   }
 
+  /** The file {@link #binary()} runs: to copy it under another name. */
+  public static java.nio.file.Path binaryFile() {
+    final String command = binary();
+    if (command.contains("/")) {
+      return java.nio.file.Path.of(command);
+    }
+    final String found = ServerBinary.find(command);
+    if (found == null) {
+      throw new IllegalStateException(command + " is not on the PATH");
+    }
+    return java.nio.file.Path.of(found);
+  }
+
+  /** How many times {@code command} ran, from the text of {@code INFO commandstats}. */
+  public static long calls(final String commandstats, final String command) {
+    final java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_" + java.util.regex.Pattern.quote(command)
+        + ":calls=(\\d+)").matcher(commandstats);
+    return m.find() ? Long.parseLong(m.group(1)) : 0;
+  }
+
   /** True when a redis-server binary can be run here. */
   public static boolean available() {
     return RedisBinaries.preferred() != null;

@@ -95,7 +95,7 @@ class DiscoveryIT {
     assumeTrue(LocalRedis.available(), "skipped: no redis-server binary");
     final String name = "owit" + ProcessHandle.current().pid();
     final Path binary = dir.resolve(name);
-    java.nio.file.Files.copy(onPath(LocalRedis.binary()), binary);
+    java.nio.file.Files.copy(LocalRedis.binaryFile(), binary);
     binary.toFile().setExecutable(true);
     try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"))) {
       final Settings settings = Settings.of(Map.of(
@@ -121,20 +121,6 @@ class DiscoveryIT {
       }
       assertThat(logs.count("no Redis server found on this host yet")).as("said once in all").isEqualTo(1);
     }
-  }
-
-  /** The file a command name runs (a path stays as it is). */
-  private static Path onPath(final String command) {
-    if (command.contains("/")) {
-      return Path.of(command);
-    }
-    for (final String folder : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-      final Path candidate = Path.of(folder, command);
-      if (java.nio.file.Files.isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException(command + " is not on the PATH");
   }
 
   private static void await(final java.util.function.BooleanSupplier done, final String what) throws InterruptedException {

@@ -189,7 +189,7 @@ class UntrustedContainersIT {
     // a name no other process here has, so that other Redis on the machine are not discovered
     final String name = "owcr" + ProcessHandle.current().pid() % 100_000;
     final Path binary = dir.resolve(name);
-    java.nio.file.Files.copy(Path.of(onPath(LocalRedis.binary())), binary);
+    java.nio.file.Files.copy(LocalRedis.binaryFile(), binary);
     binary.toFile().setExecutable(true);
     final String password = "host-" + UUID.randomUUID();
     final Impostor impostor = new Impostor(dir.resolve("impostor"), name, false);
@@ -233,18 +233,6 @@ class UntrustedContainersIT {
         taker.destroyForcibly().waitFor();
       }
     }
-  }
-
-  private static String onPath(final String command) {
-    if (command.contains("/")) {
-      return command;
-    }
-    for (final String folder : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-      if (java.nio.file.Files.isExecutable(Path.of(folder, command))) {
-        return Path.of(folder, command).toString();
-      }
-    }
-    throw new IllegalStateException(command + " is not on the PATH");
   }
 
   /** A host sample holding the server of every pod. */

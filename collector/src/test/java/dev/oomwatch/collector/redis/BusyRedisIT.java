@@ -64,7 +64,7 @@ class BusyRedisIT {
         log = logs.text();
       }
       final String stats = info(redis, "commandstats");
-      final long calls = calls(stats, "client|list");
+      final long calls = LocalRedis.calls(stats, "client|list");
       final long reachable = samples.stream().filter(RedisSample::getReachable).count();
       final long spanMs = samples.get(samples.size() - 1).getTimestampMs() - samples.get(0).getTimestampMs();
       System.out.printf("[busy] CLIENT LIST asked %d times over %d reachable samples in %d ms%n", calls, reachable, spanMs);
@@ -95,7 +95,7 @@ class BusyRedisIT {
       assertThat(read.getTopClients()).isNotEmpty().hasSizeLessThanOrEqualTo(5);
       final long readings = samples.stream().map(RedisSample::getClientListReadAtMs).filter(Objects::nonNull).distinct().count();
       // a reading may be on its way, or just made, as the topic and the server are read
-      assertThat(calls(info(redis, "commandstats"), "client|list")).as("CLIENT LIST asked only when due")
+      assertThat(LocalRedis.calls(info(redis, "commandstats"), "client|list")).as("CLIENT LIST asked only when due")
           .isLessThanOrEqualTo(readings + 2);
     }
   }
@@ -111,16 +111,10 @@ class BusyRedisIT {
     final var noPerl = Impostor.unavailableReason();
     assumeTrue(noPerl.isEmpty(), () -> "skipped: " + noPerl.orElse(""));
     assumeTrue(Files.isExecutable(SCRIPT), "skipped: no bin/oomwatch");
-    final int port;
-    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
     final Impostor server = new Impostor(dir.resolve("busy-50k"));
-    final Process process = new ProcessBuilder(server.command("127.0.0.1", port, 50_000)).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("busy-50k.log").toFile()).start();
+    final Process process = server.startOnLoopback(50_000, "normal", dir.resolve("busy-50k.log"));
     try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"))) {
-      awaitListening(port, process);
-      final List<RedisSample> samples = deployedCollector(kafka, "redis://127.0.0.1:" + port,
+      final List<RedisSample> samples = deployedCollector(kafka, "redis://127.0.0.1:" + server.port(),
           list -> list.stream().filter(RedisSample::getReachable).count() >= 10);
       assertThat(samples).anyMatch(s -> Long.valueOf(50_000).equals(s.getConnectedClients()));
       assertThat(samples.stream().skip(1).map(RedisSample::getUnavailable).flatMap(List::stream))
@@ -182,19 +176,6 @@ class BusyRedisIT {
     }
   }
 
-  private static void awaitListening(final int port, final Process process) throws InterruptedException {
-    final long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline && process.isAlive()) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException e) {
-        Thread.sleep(50);
-      }
-    }
-    throw new IllegalStateException("the server did not listen on " + port);
-  }
-
   /** CLIENT LIST asks a cut-off server allows in a span: one, then one after each pause (15 s, doubling). */
   private static long attemptsWithin(final long spanMs) {
     long attempts = 1;
@@ -221,15 +202,6 @@ class BusyRedisIT {
       }
     }
     return -1;
-  }
-
-  private static long calls(final String stats, final String command) {
-    for (final String line : stats.split("\r?\n")) {
-      if (line.startsWith("cmdstat_" + command + ":")) {
-        return Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"));
-      }
-    }
-    return 0;
   }
 
   /** Idle client connections, as a fleet of application pods holds them. */

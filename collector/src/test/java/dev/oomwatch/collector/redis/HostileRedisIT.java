@@ -13,11 +13,6 @@ import dev.oomwatch.testkit.LocalRedis;
 import dev.oomwatch.testkit.TestBackends;
 import dev.oomwatch.testkit.TopicRecords;
 import dev.oomwatch.wire.Serdes;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,23 +85,8 @@ class HostileRedisIT {
   }
 
   private int start(final String mode) throws Exception {
-    final int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
     final Impostor server = new Impostor(dir.resolve(mode));
-    final Process p = new ProcessBuilder(server.command("127.0.0.1", port, 1, mode)).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(mode + ".log").toFile()).start();
-    servers.add(p);
-    final long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline && p.isAlive()) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return port;
-      } catch (IOException e) {
-        Thread.sleep(50);
-      }
-    }
-    throw new IllegalStateException(mode + " server did not listen on " + port);
+    servers.add(server.startOnLoopback(1, mode, dir.resolve(mode + ".log")));
+    return server.port();
   }
 }
