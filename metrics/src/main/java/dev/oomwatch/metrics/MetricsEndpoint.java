@@ -50,6 +50,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     if (!config.enabled()) {
       return new MetricsEndpoint(registry, null, null);
     }
+    HttpServerLimits.apply();
     try {
       final HTTPServer.Builder builder = HTTPServer.builder();
       if (config.token() != null) {

@@ -36,6 +36,14 @@ final class ApiHandler implements HttpHandler {
   private final long retryAfterSeconds;
   private final HistoryConfig history;
   private volatile ClusterQueries queries;
+  /**
+   * Requests that may ask other instances hold one of these while they wait for them. Fewer than
+   * the server's threads, so that the other instances' own {@code scope=local} requests, which
+   * never ask further, always find a thread: two replicas each asked for the whole fleet by many
+   * clients at once would otherwise hold all their threads waiting on each other.
+   */
+  private final java.util.concurrent.Semaphore fanOut;
+  private final java.util.concurrent.atomic.LongAdder busy = new java.util.concurrent.atomic.LongAdder();
 
   private static final java.util.concurrent.atomic.AtomicLong FAILURES = new java.util.concurrent.atomic.AtomicLong();
 
@@ -44,6 +52,12 @@ final class ApiHandler implements HttpHandler {
     this.token = config.token();
     this.retryAfterSeconds = Math.max(1, config.retryAfter().toSeconds());
     this.history = history;
+    this.fanOut = new java.util.concurrent.Semaphore(config.fanOutRequests());
+  }
+
+  /** Requests refused with a 503 because as many as may were already waiting on other instances. */
+  long busyRefusals() {
+    return busy.sum();
   }
 
   /** Until the streams-app is attached every call is a 503: the server listens before Kafka Streams starts. */
@@ -69,7 +83,19 @@ final class ApiHandler implements HttpHandler {
       if (q == null) {
         throw new NotReady("the streams-app is starting");
       }
-      final ClusterQueries.Answer answer = route(q, exchange);
+      final boolean localOnly = "local".equals(params(exchange.getRequestURI().getRawQuery()).get("scope"));
+      if (!localOnly && !fanOut.tryAcquire()) {
+        busy.increment();
+        throw new NotReady("busy: as many requests as may ask the other instances are doing so; retry");
+      }
+      final ClusterQueries.Answer answer;
+      try {
+        answer = route(q, exchange);
+      } finally {
+        if (!localOnly) {
+          fanOut.release();
+        }
+      }
       if (answer == null) {
         send(exchange, 404, error("no such resource: " + exchange.getRequestURI().getPath()));
         return;

@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param token when set, every API call needs {@code Authorization: Bearer <token>}
  * @param remoteTimeout how long a call forwarded to the instance owning a key may take
  * @param retryAfter what a 503 tells the caller to wait while stores restore or rebalance
+ * @param threads the server's threads; half of them (at least one) may wait on other instances at
+ *     once, the rest are kept for requests that do not (the other instances' own)
  */
 public record QueryConfig(
     boolean enabled,
@@ -24,7 +26,14 @@ public record QueryConfig(
     String advertisedHost,
     Optional<String> token,
     Duration remoteTimeout,
-    Duration retryAfter) {
+    Duration retryAfter,
+    int threads) {
+
+  public QueryConfig {
+    if (threads < 2) {
+      throw new IllegalArgumentException("http.threads must be at least 2 (one for requests other instances send): " + threads);
+    }
+  }
 
   public static QueryConfig from(final Settings s) {
     final String bind = s.get("http.bind", "127.0.0.1");
@@ -36,7 +45,13 @@ public record QueryConfig(
         s.get("http.advertised.host", wildcard ? localHostName() : bind),
         s.get("http.token").filter(t -> !t.isBlank()),
         s.getDuration("http.remote.timeout", Duration.ofSeconds(5)),
-        s.getDuration("http.retry.after", Duration.ofSeconds(2)));
+        s.getDuration("http.retry.after", Duration.ofSeconds(2)),
+        s.getInt("http.threads", 8));
+  }
+
+  /** How many requests may wait on other instances at once. */
+  public int fanOutRequests() {
+    return Math.max(1, threads / 2);
   }
 
   public boolean loopbackOnly() {

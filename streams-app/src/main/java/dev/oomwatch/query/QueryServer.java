@@ -31,9 +31,10 @@ public final class QueryServer implements AutoCloseable {
 
   private QueryServer(final QueryConfig config, final HistoryConfig history) throws IOException {
     this.config = config;
+    dev.oomwatch.metrics.HttpServerLimits.apply();
     this.server = HttpServer.create(new InetSocketAddress(config.bind(), config.port()), 64);
     // several threads: an instance forwarding to another may be asked by it at the same moment
-    this.executor = Executors.newFixedThreadPool(4, r -> {
+    this.executor = Executors.newFixedThreadPool(config.threads(), r -> {
       final Thread t = new Thread(r, "oomwatch-http");
       t.setDaemon(true);
       return t;
@@ -86,6 +87,11 @@ public final class QueryServer implements AutoCloseable {
     try (java.io.OutputStream out = exchange.getResponseBody()) {
       out.write(body);
     }
+  }
+
+  /** API requests refused as busy (a 503 with Retry-After): too many already waiting on other instances. */
+  public long busyRefusals() {
+    return api.busyRefusals();
   }
 
   public void attach(final KafkaStreams streams, final HistoryConfig history) {

@@ -78,6 +78,11 @@ public final class StreamsApp implements AutoCloseable {
     final PrometheusRegistry registry = MetricsEndpoint.newRegistry();
     // an instance judged by no task of this app for as long as detection calls it stale is not charted from here
     StreamsPrometheus.register(registry, pipeline, () -> streams, config.detection().staleAfter().toMillis());
+    if (http != null) {
+      io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("oomwatch_api_busy_refusals_total")
+          .help("API requests answered 503 because as many as may were already waiting on other instances")
+          .callback(cb -> cb.call(http.busyRefusals())).register(registry);
+    }
     final MetricsEndpoint metrics = MetricsEndpoint.serve(config.metrics(), registry);
     if (http != null) {
       http.attach(streams, config.history());

@@ -211,6 +211,59 @@ class QueryApiIT {
     }
   }
 
+  @Test
+  void halfSentRequestsHoldNoThreadForLong() throws Exception {
+    final URI api = URI.create(cluster.url(cluster.a));
+    final List<java.net.Socket> slow = new ArrayList<>();
+    try {
+      // twice as many as the server has threads, each a request line and one header, then nothing
+      for (int i = 0; i < 16; i++) {
+        final java.net.Socket s = new java.net.Socket(api.getHost(), api.getPort());
+        s.getOutputStream().write(("GET /api/alerts HTTP/1.1\r\nHost: " + api.getAuthority() + "\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        slow.add(s);
+      }
+      // without a limit on reading a request this waits forever: every thread waits for a header
+      final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(cluster.url(cluster.a) + "api/alerts"))
+          .header("Authorization", "Bearer " + TwoAppCluster.TOKEN).timeout(java.time.Duration.ofSeconds(180)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(slow.get(0).getInputStream().read()).as("the server closed a half-sent request").isEqualTo(-1);
+    } finally {
+      for (final java.net.Socket s : slow) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void replicasAskedForTheWholeFleetAtOnceNeverWaitOnEachOther() throws Exception {
+    final List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+    // many clients at both instances at once, each asking for what both hold: each instance's
+    // requests ask the other, whose threads are asking back
+    for (int i = 0; i < 24; i++) {
+      for (final StreamsApp app : List.of(cluster.a, cluster.b)) {
+        calls.add(http.sendAsync(HttpRequest.newBuilder(URI.create(cluster.url(app) + "api/instances"))
+            .header("Authorization", "Bearer " + TwoAppCluster.TOKEN).build(), HttpResponse.BodyHandlers.ofString()));
+      }
+    }
+    int whole = 0;
+    for (final var call : calls) {
+      final HttpResponse<String> r = call.get();
+      if (r.statusCode() == 200) {
+        assertThat(JSON.readTree(r.body()).size()).isEqualTo(cluster.hosts.size());
+        whole++;
+      } else {
+        // refused at once and told to come back, never a wait on the other instance that ended in a timeout
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(JSON.readTree(r.body()).path("error").asText()).startsWith("busy");
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+      }
+    }
+    assertThat(whole).as("some of them answered whole").isPositive();
+  }
+
   private static JsonNode find(final JsonNode instances, final String instance) {
     for (final JsonNode i : instances) {
       if (i.path("instance").asText().equals(instance)) {
