@@ -52,6 +52,7 @@ public final class CollectorCommand implements Callable<Integer> {
     }
     final Settings settings = config.load(flags);
     LOG.info("settings: {}", redactedUris(settings));
+    sayPrivileges();
     final CountDownLatch stop = new CountDownLatch(1);
     final CollectorConfig collectorConfig = CollectorConfig.from(settings);
     try {
@@ -68,6 +69,21 @@ public final class CollectorCommand implements Callable<Integer> {
     }, "collector-shutdown"));
     stop.await();
     return 0;
+  }
+
+  private static void sayPrivileges() {
+    try {
+      final ProcessPrivileges p = ProcessPrivileges.ofSelf();
+      if (p.writesFilesItDoesNotOwn()) {
+        LOG.warn("running as uid {} with capabilities {}: a compromised collector could write the node's files "
+            + "(bin/oomwatch started as root runs it as OOMWATCH_COLLECTOR_USER, default 65534, with only "
+            + "dac_read_search, sys_ptrace and syslog)", p.uid(), p.capabilities());
+      } else {
+        LOG.info("running as uid {} with capabilities {}", p.uid(), p.capabilities());
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.warn("cannot read this process's privileges from /proc/self/status: {}", e.toString());
+    }
   }
 
   private static Map<String, String> redactedUris(final Settings settings) {

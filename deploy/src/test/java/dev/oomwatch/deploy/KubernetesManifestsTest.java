@@ -118,7 +118,12 @@ class KubernetesManifestsTest {
     assertThat(env.get("OOMWATCH_KERNEL_RUNTIME_BUNDLES").getValue())
         .contains("/host/run/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/config.json")
         .contains("/host/run/containers/storage/overlay-containers/{id}/userdata/config.json");
-    assertThat(c.getSecurityContext().getCapabilities().getAdd()).containsExactlyInAnyOrder("SYSLOG", "SYS_PTRACE");
+    // root to start with the capabilities, then uid 65534 keeping only those it reads with (UnprivilegedCollectorIT)
+    assertThat(c.getSecurityContext().getRunAsUser()).isZero();
+    assertThat(env.get("OOMWATCH_COLLECTOR_USER").getValue()).isEqualTo("65534");
+    assertThat(c.getSecurityContext().getCapabilities().getAdd())
+        .containsExactlyInAnyOrder("SETUID", "SETGID", "DAC_READ_SEARCH", "SYS_PTRACE", "SYSLOG");
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
     assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(c.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
