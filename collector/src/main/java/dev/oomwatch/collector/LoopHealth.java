@@ -14,6 +14,7 @@ public final class LoopHealth {
 
   private final LongSupplier clock;
   private final Map<String, Loop> loops = new LinkedHashMap<>();
+  private final Map<String, java.util.function.BooleanSupplier> threads = new LinkedHashMap<>();
 
   public LoopHealth(final LongSupplier clock) {
     this.clock = clock;
@@ -22,6 +23,14 @@ public final class LoopHealth {
   /** A loop that runs every {@code periodMs}; counted as run now. */
   public synchronized void register(final String name, final long periodMs) {
     loops.put(name, new Loop(periodMs, clock.getAsLong()));
+  }
+
+  /**
+   * A loop that blocks waiting for input (the kernel log) rather than running on a period: healthy
+   * while {@code alive} says its thread runs.
+   */
+  public synchronized void watch(final String name, final java.util.function.BooleanSupplier alive) {
+    threads.put(name, alive);
   }
 
   public synchronized void beat(final String name) {
@@ -36,6 +45,7 @@ public final class LoopHealth {
     final long now = clock.getAsLong();
     final Map<String, Boolean> out = new LinkedHashMap<>();
     loops.forEach((name, loop) -> out.put(name, now - loop.lastBeatMs() <= Math.max(30_000, 10 * loop.periodMs())));
+    threads.forEach((name, alive) -> out.put(name, alive.getAsBoolean()));
     return out;
   }
 

@@ -33,4 +33,26 @@ class LoopHealthTest {
     now.addAndGet(31_000);
     assertThat(health.healthy()).isFalse();
   }
+
+  @Test
+  void aBlockingLoopIsHealthyWhileItsThreadRuns() throws Exception {
+    final LoopHealth health = new LoopHealth(() -> 0);
+    final java.util.concurrent.CountDownLatch fail = new java.util.concurrent.CountDownLatch(1);
+    final Thread reader = new Thread(() -> {
+      try {
+        fail.await();
+      } catch (InterruptedException e) {
+        return;
+      }
+      throw new OutOfMemoryError("test");
+    });
+    reader.setUncaughtExceptionHandler((t, e) -> { });
+    reader.start();
+    health.watch("kernel-log", reader::isAlive);
+    assertThat(health.state()).containsEntry("kernel-log", true);
+    fail.countDown();
+    reader.join();
+    assertThat(health.state()).containsEntry("kernel-log", false);
+    assertThat(health.healthy()).isFalse();
+  }
 }

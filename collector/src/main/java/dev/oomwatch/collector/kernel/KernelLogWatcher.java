@@ -79,7 +79,21 @@ public final class KernelLogWatcher implements AutoCloseable {
     return this;
   }
 
+  /** Whether its thread still reads the kernel log (or was closed): an Error ends it, and /healthz says so. */
+  public boolean alive() {
+    return thread.isAlive() || !running;
+  }
+
   private void run() {
+    try {
+      read();
+    } catch (Error e) {
+      LOG.error("the kernel-log loop ended with {}; /healthz now says so, for the process to be restarted", e.toString());
+      throw e;
+    }
+  }
+
+  private void read() {
     final byte[] buffer = new byte[16 * 1024];
     long backoffMs = 500;
     while (running) {
@@ -100,7 +114,13 @@ public final class KernelLogWatcher implements AutoCloseable {
           if (n < 0) {
             break;
           }
-          handle(new String(buffer, 0, n, StandardCharsets.UTF_8));
+          try {
+            handle(new String(buffer, 0, n, StandardCharsets.UTF_8));
+          } catch (RuntimeException e) {
+            // a record this reader did not foresee: counted, and the next one read
+            metrics.readError(kmsg + ": unreadable record");
+            LOG.warn("could not read a kernel log record: {}", e.toString());
+          }
         }
       } catch (IOException e) {
         if (!running) {

@@ -79,6 +79,7 @@ public final class KernelSampling implements AutoCloseable {
   public KernelSampling start() {
     if (watcher != null) {
       watcher.start();
+      health.watch("kernel-log", watcher::alive);
     }
     health.register("kernel-sampling", config.forkWatch().toMillis());
     scheduler.scheduleAtFixedRate(health.guarded("kernel-sampling", this::tick), 0, config.forkWatch().toMillis(),
