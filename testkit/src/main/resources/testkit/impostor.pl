@@ -13,7 +13,8 @@ my ($port, $log, $clients, $bind, $mode) = @ARGV;
 $clients //= 1;
 $bind //= "0.0.0.0";
 # normal: answers as above; flood: answers INFO with a 2 GB bulk it never finishes sending;
-# silent: reads every command and never answers
+# silent: reads every command and never answers; drip: answers INFO one byte every 50 ms, forever,
+# a reply far under any size bound that never ends
 $mode //= "normal";
 my $list = '';
 for my $i (1 .. $clients) {
@@ -48,6 +49,11 @@ while (my $c = $server->accept) {
       print $c "\$2000000000\r\n";
       my $chunk = "x" x 65536;
       while (print $c $chunk) { }
+      last;
+    }
+    if ($mode eq 'drip' && $cmd eq 'INFO') {
+      print $c "\$1000000\r\n";
+      while (print $c "x") { select(undef, undef, undef, 0.05); }
       last;
     }
     if ($cmd eq 'HELLO') {

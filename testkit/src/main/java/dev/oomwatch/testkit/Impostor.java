@@ -59,7 +59,8 @@ public final class Impostor {
 
   /**
    * The same, behaving as {@code mode} says: {@code normal}, {@code flood} (INFO answered with a
-   * 2 GB reply that never ends) or {@code silent} (nothing answered).
+   * 2 GB reply that never ends), {@code silent} (nothing answered) or {@code drip} (INFO answered
+   * a byte every 50 ms, never ending).
    */
   public List<String> command(final String bind, final int port, final int clients, final String mode) {
     try {

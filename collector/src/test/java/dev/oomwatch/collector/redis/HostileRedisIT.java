@@ -41,18 +41,21 @@ class HostileRedisIT {
   }
 
   @Test
-  void aFloodingServerIsCutOffAtTheBudgetAndASilentOneTimesOutAndTheRealOneIsSampledThroughout() throws Exception {
+  void aFloodingServerIsCutOffAtTheBudgetSilentAndDrippingOnesTimeOutAndTheRealOneIsSampledThroughout()
+      throws Exception {
     assumeTrue(LocalRedis.available(), "skipped: no redis-server binary");
     final var noPerl = Impostor.unavailableReason();
     assumeTrue(noPerl.isEmpty(), () -> "skipped: " + noPerl.orElse(""));
     final int flood = start("flood");
     final int silent = start("silent");
+    final int drip = start("drip");
     try (KafkaBackend kafka = TestBackends.kafka(dir.resolve("kafka"));
         LocalRedis real = LocalRedis.start(dir.resolve("redis"), "--save", "")) {
       final Settings settings = Settings.of(Map.of(
           "kafka.bootstrap.servers", kafka.bootstrapServers(),
           "host.id", "it-host",
-          "redis.uris", real.uri() + "#real,redis://127.0.0.1:" + flood + "#flood,redis://127.0.0.1:" + silent + "#silent",
+          "redis.uris", real.uri() + "#real,redis://127.0.0.1:" + flood + "#flood,redis://127.0.0.1:" + silent + "#silent,"
+              + "redis://127.0.0.1:" + drip + "#drip",
           "sample.interval", "250ms",
           "kernel.enabled", "false",
           "topic.partitions", "1"));
@@ -62,8 +65,9 @@ class HostileRedisIT {
         samples = TopicRecords.read(kafka.bootstrapServers(), TOPIC, Serdes.redisSample().deserializer(), list -> {
           final long cutOffAt = firstFailure(list, "flood", "reply larger than");
           final long silentAt = firstFailure(list, "silent", "");
-          return cutOffAt > 0 && silentAt > 0 && list.stream().filter(s -> s.getInstance().equals("real")
-              && s.getReachable() && s.getTimestampMs() > Math.max(cutOffAt, silentAt)).count() >= 10;
+          final long dripAt = firstFailure(list, "drip", "");
+          return cutOffAt > 0 && silentAt > 0 && dripAt > 0 && list.stream().filter(s -> s.getInstance().equals("real")
+              && s.getReachable() && s.getTimestampMs() > Math.max(cutOffAt, Math.max(silentAt, dripAt))).count() >= 10;
         }, Duration.ofSeconds(120));
       }
       final RedisSample cut = samples.stream().filter(s -> s.getInstance().equals("flood") && !s.getReachable()
@@ -74,6 +78,10 @@ class HostileRedisIT {
       assertThat(cut.getUnreachableReason()).contains("16 MB");
       assertThat(samples).filteredOn(s -> s.getInstance().equals("flood")).noneMatch(RedisSample::getReachable);
       assertThat(samples).filteredOn(s -> s.getInstance().equals("silent")).isNotEmpty().noneMatch(RedisSample::getReachable);
+      // bytes keep coming, so only the command's own timeout ends it
+      assertThat(samples).filteredOn(s -> s.getInstance().equals("drip")).isNotEmpty().noneMatch(RedisSample::getReachable);
+      System.out.printf("[hostile] the dripping server: %s%n", samples.stream().filter(s -> s.getInstance().equals("drip"))
+          .map(RedisSample::getUnreachableReason).distinct().toList());
       assertThat(samples).filteredOn(s -> s.getInstance().equals("real")).allMatch(RedisSample::getReachable);
     }
   }
