@@ -101,6 +101,7 @@ final class ApiHandler implements HttpHandler {
         return;
       }
       exchange.getResponseHeaders().add("X-Oomwatch-Served-By", answer.servedBy().host() + ":" + answer.servedBy().port());
+      nextPage(exchange, answer.body()).ifPresent(next -> exchange.getResponseHeaders().add("Link", next));
       send(exchange, 200, answer.body());
     } catch (NotReady e) {
       exchange.getResponseHeaders().add("Retry-After", String.valueOf(retryAfterSeconds));
@@ -150,6 +151,34 @@ final class ApiHandler implements HttpHandler {
       return q.timeline(host, instance, from, to, withHost(forward, params, host), localOnly);
     }
     return null;
+  }
+
+  /**
+   * A full page of incidents links to the next, older one (RFC 8288 {@code rel="next"}): the same
+   * query up to just before its oldest kill. A page holds every kill of its oldest millisecond,
+   * so nothing falls between two pages.
+   */
+  private static Optional<String> nextPage(final HttpExchange exchange, final JsonNode body) {
+    final String path = exchange.getRequestURI().getPath();
+    if (!(path.equals("/api/incidents") || path.equals("/api/incidents/")) || !body.isArray() || body.isEmpty()) {
+      return Optional.empty();
+    }
+    final Map<String, String> params = params(exchange.getRequestURI().getRawQuery());
+    if ("local".equals(params.get("scope"))) {
+      return Optional.empty();
+    }
+    final boolean snapshots = "true".equalsIgnoreCase(params.get("snapshots"));
+    final int limit = count(params.get("limit"), 50, snapshots ? 20 : 500);
+    if (body.size() < limit) {
+      return Optional.empty();
+    }
+    final long oldest = body.get(body.size() - 1).path("timestampMs").asLong();
+    params.put("to", String.valueOf(oldest - 1));
+    final StringBuilder next = new StringBuilder("/api/incidents?");
+    params.forEach((k, v) -> next.append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
+        .append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8)).append('&'));
+    next.setLength(next.length() - 1);
+    return Optional.of("<" + next + ">; rel=\"next\"");
   }
 
   /** An instance id names one instance on one host, usually; when it names several the caller must say which. */

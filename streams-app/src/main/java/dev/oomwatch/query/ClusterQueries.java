@@ -19,7 +19,7 @@ import org.apache.kafka.streams.state.HostInfo;
  * instance owning that host's partition (every store is partitioned by host, as the input topics
  * are); a question about everything asks every instance that owns part of the store and merges.
  */
-final class ClusterQueries {
+class ClusterQueries {
   private static final StringSerializer KEYS = new StringSerializer();
 
   private final KafkaStreams streams;
@@ -48,7 +48,10 @@ final class ClusterQueries {
     return everywhere(OomwatchTopology.INSTANCES, pathAndQuery, localOnly, local::instances);
   }
 
-  /** The newest {@code limit} kills of the whole fleet, newest first: each owner's newest, merged and cut. */
+  /**
+   * The newest {@code limit} kills of the whole fleet, newest first, and any more sharing the oldest
+   * one's millisecond: each owner's newest, merged and cut.
+   */
   Answer incidents(final long fromMs, final long toMs, final int limit, final boolean snapshots,
       final String pathAndQuery, final boolean localOnly) {
     final Answer all = everywhere(HistoryStores.KILLS, pathAndQuery, localOnly,
@@ -57,8 +60,21 @@ final class ClusterQueries {
     all.body().forEach(sorted::add);
     sorted.sort(java.util.Comparator.comparingLong((JsonNode n) -> n.path("timestampMs").asLong()).reversed());
     final ArrayNode cut = json.createArrayNode();
-    sorted.stream().limit(limit).forEach(cut::add);
+    page(sorted, limit).forEach(cut::add);
     return new Answer(cut, all.servedBy());
+  }
+
+  /**
+   * The first {@code limit} of kills sorted newest first, and those after that share the last one's
+   * millisecond: a page ends between two milliseconds, so the next (up to just before) misses none.
+   */
+  static List<JsonNode> page(final List<JsonNode> newestFirst, final int limit) {
+    int end = Math.min(limit, newestFirst.size());
+    while (end > 0 && end < newestFirst.size()
+        && newestFirst.get(end).path("timestampMs").asLong() == newestFirst.get(end - 1).path("timestampMs").asLong()) {
+      end++;
+    }
+    return newestFirst.subList(0, end);
   }
 
   Answer timeline(final String host, final String instance, final long fromMs, final long toMs,

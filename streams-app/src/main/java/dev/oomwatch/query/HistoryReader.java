@@ -58,24 +58,38 @@ public final class HistoryReader {
   }
 
   /**
-   * The newest {@code limit} kills between the two times, newest first; with their snapshots only
-   * when {@code snapshots} (seven minutes of full resolution each: the costly part).
+   * The newest {@code limit} kills between the two times, newest first, and any more that share
+   * the oldest one's millisecond; with their snapshots only when {@code snapshots} (seven minutes of
+   * full resolution each: the costly part).
    */
   public List<Incident> incidents(final long fromMs, final long toMs, final int limit, final boolean snapshots) {
     final ReadOnlyWindowStore<String, KillView> killStore = stores.get(HistoryStores.KILLS);
     final ReadOnlyWindowStore<String, AlertView> alertStore = stores.get(HistoryStores.ALERT_EVENTS);
     final java.util.PriorityQueue<KillView> newest = new java.util.PriorityQueue<>(
         Comparator.comparingLong(KillView::timestampMs));
+    // kills pushed out that share the page's oldest millisecond: a page ends between two
+    // milliseconds, never inside one, so that the next page (up to just before it) misses none
+    final List<KillView> tied = new ArrayList<>();
     try (KeyValueIterator<Windowed<String>, KillView> it =
              killStore.fetchAll(Instant.ofEpochMilli(fromMs), Instant.ofEpochMilli(toMs))) {
       while (it.hasNext()) {
         newest.add(it.next().value);
         if (newest.size() > limit) {
-          newest.poll();
+          final KillView out = newest.poll();
+          if (!tied.isEmpty() && tied.get(0).timestampMs() < out.timestampMs()) {
+            tied.clear();
+          }
+          if (out.timestampMs() == newest.peek().timestampMs()) {
+            tied.add(out);
+          }
         }
       }
     }
     final List<KillView> kills = new ArrayList<>(newest);
+    if (!newest.isEmpty()) {
+      final long oldest = newest.peek().timestampMs();
+      tied.stream().filter(k -> k.timestampMs() == oldest).forEach(kills::add);
+    }
     kills.sort(Comparator.comparingLong(KillView::timestampMs).reversed());
     final List<Incident> out = new ArrayList<>();
     for (final KillView kill : kills) {

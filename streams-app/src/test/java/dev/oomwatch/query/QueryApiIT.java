@@ -113,7 +113,16 @@ class QueryApiIT {
     assertThat(page.size()).isEqualTo(1);
     assertThat(page.get(0).path("snapshots")).as("no snapshots unless asked").isEmpty();
     assertThat(page.get(0).path("alerts")).isNotEmpty();
-    assertThat(JSON.readTree(get(cluster.url(cluster.b) + "api/incidents?limit=1").body()).size()).isEqualTo(1);
+    final HttpResponse<String> full = get(cluster.url(cluster.b) + "api/incidents?limit=1");
+    assertThat(JSON.readTree(full.body()).size()).isEqualTo(1);
+    // a full page links to the next, older one; the last page links nowhere
+    final String next = full.headers().firstValue("Link").orElseThrow();
+    assertThat(next).isEqualTo("</api/incidents?limit=1&to=" + (cluster.killAtMs - 1) + ">; rel=\"next\"");
+    final HttpResponse<String> older = get(cluster.url(cluster.a) + next.substring(2, next.indexOf('>')));
+    assertThat(JSON.readTree(older.body()).size()).isZero();
+    assertThat(older.headers().firstValue("Link")).isEmpty();
+    assertThat(page.size() < 50 ? get(cluster.url(cluster.a) + "api/incidents").headers().firstValue("Link") : null)
+        .as("a page that is not full").isEmpty();
     final HttpResponse<String> tooMany = get(cluster.url(cluster.a) + "api/incidents?snapshots=true&limit=21");
     assertThat(tooMany.statusCode()).isEqualTo(400);
     assertThat(tooMany.body()).contains("between 1 and 20");
