@@ -7,13 +7,18 @@ import org.apache.avro.util.ClassSecurityValidator;
  * and throws a SecurityException deep inside a decode. oomwatch trusts its own generated package
  * once, process-wide, on top of whatever the user configured, so no user ever meets that error.
  */
-final class TrustedSchemaClasses {
+public final class TrustedSchemaClasses {
   static final String PACKAGE = "dev.oomwatch.schema";
   private static boolean installed;
 
   private TrustedSchemaClasses() {}
 
-  static synchronized void install() {
+  /**
+   * Trusts oomwatch's generated classes. The serdes call it; so does code that builds a record
+   * holding an array of records (a KernelEvent's group victims) before any serde exists, because
+   * the builder deep-copies that array's default through the same check.
+   */
+  public static synchronized void install() {
     if (installed) {
       return;
     }

@@ -35,11 +35,11 @@ public final class CowHeadroomDetector implements Detector {
         "The next BGSAVE or AOF rewrite of " + now.instance() + " would need about " + Evidence.human(projected)
             + " (" + Evidence.human(physical) + " resident + " + Evidence.human(cow)
             + (lastCow != null ? " copied by the last fork" : " if the fork copies everything")
-            + ") but its limit (" + now.limitSource() + ") is " + Evidence.human(limit) + ".",
+            + ") but its limit (" + now.limitSource() + ") is " + Evidence.human(limit) + "." + ForkTerms.regime(now),
         Evidence.with().put("physicalBytes", physical).put("expectedCowBytes", cow)
             .put("cowSource", lastCow != null ? "last fork" : "worst case: used_memory").put("projectedBytes", projected)
             .put("limitBytes", limit).put("limitSource", now.limitSource()).put("usedMemory", now.usedMemory())
-            .put("lastCowSize", lastCow).map(),
+            .put("lastCowSize", lastCow).put("oomGroup", now.oomGroup()).map(),
         "redis-cli INFO persistence | grep -E 'cow_size|in_progress'; compare used_memory_rss with the "
             + (now.cgroupLimit() != null ? "cgroup's memory limit" : "host's RAM"),
         "Keep used_memory under 50% of the limit on persistent instances: raise the limit, lower maxmemory, "

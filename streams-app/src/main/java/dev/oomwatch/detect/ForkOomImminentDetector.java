@@ -42,15 +42,22 @@ public final class ForkOomImminentDetector implements Detector {
     final double ratePerMs = (double) rise / elapsedMs;
     final Double secondsLeft = ratePerMs > 0 ? Math.max(0, (limit - physical) / ratePerMs / 1000.0) : null;
     return Optional.of(new Finding(type(), Severity.CRITICAL,
-        "The fork of " + now.instance() + " is heading for an OOM kill: projected peak "
+        capitalized(ForkTerms.fork(now)) + " of " + now.instance() + " is heading for an OOM kill: projected peak "
             + Evidence.human(projectedPeak) + " against a " + Evidence.human(limit) + " limit (" + now.limitSource() + ")"
-            + (secondsLeft != null ? String.format(java.util.Locale.ROOT, ", about %.1f s left.", secondsLeft) : "."),
+            + (secondsLeft != null ? String.format(java.util.Locale.ROOT, ", about %.1f s left.", secondsLeft) : ".")
+            + ForkTerms.regime(now),
         Evidence.with().put("projectedPeakBytes", projectedPeak).put("limitBytes", limit).put("physicalBytes", physical)
             .put("cgroupUsageBytes", now.cgroupUsage())
             .put("baselineBytes", baseline).put("secondsLeft", secondsLeft).put("progress", progress)
-            .put("progressSource", progress == null ? "none" : progressSource).put("elapsedMs", elapsedMs).map(),
+            .put("progressSource", progress == null ? "none" : progressSource).put("elapsedMs", elapsedMs)
+            .put("forkKind", now.detail() == null ? null : now.detail().forkKind())
+            .put("oomGroup", now.oomGroup()).map(),
         "Is a BGSAVE or AOF rewrite running (INFO persistence)? Watch the cgroup's memory usage and the write rate.",
         "To save the server now: stop the write burst or kill the fork child (the save fails, the data stays). "
             + "For good: headroom for copy-on-write, vm.overcommit_memory=1, THP off, saves at quiet times."));
+  }
+
+  private static String capitalized(final String s) {
+    return Character.toUpperCase(s.charAt(0)) + s.substring(1);
   }
 }

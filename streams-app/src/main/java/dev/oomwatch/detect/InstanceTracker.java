@@ -40,9 +40,31 @@ public final class InstanceTracker {
   /** Records a kill of this instance's process; {@code role} from {@link KillAttribution}. */
   public static void kill(final InstanceState state, final KernelEvent event, final String role,
       final DetectionConfig config) {
-    state.lastKill = new KillRecord(event.getTimestampMs(), event.getVictimPid(), role,
-        event.getAnonRss(), event.getMemcgLimit(), event.getTaskMemcg() != null ? event.getTaskMemcg() : state.cgroupPath,
-        event.getKind() == KernelEventKind.OOM_KILL_INFERRED, KillScope.of(event), event.getOomMemcg());
+    kill(state, event, new KillAttribution.Attributed(null, role), config);
+  }
+
+  /** Records a kill of this instance's process (or, in a group kill, of its whole cgroup). */
+  public static void kill(final InstanceState state, final KernelEvent event, final KillAttribution.Attributed who,
+      final DetectionConfig config) {
+    final String role = who.role();
+    final boolean group = event.getGroupKill();
+    Long pid = event.getVictimPid();
+    Long anon = event.getAnonRss();
+    if (group && "SERVER".equals(role) && !"SERVER".equals(who.chosenRole())) {
+      // the server died as one of the group: its own line's pid and memory
+      for (final dev.oomwatch.schema.OomTask t : event.getGroupVictims()) {
+        if (KillAttribution.isServer(t.getPid(), state)) {
+          pid = t.getPid();
+          anon = t.getAnonRss();
+        }
+      }
+    }
+    state.lastKill = new KillRecord(event.getTimestampMs(), pid, role,
+        anon, event.getMemcgLimit(), event.getTaskMemcg() != null ? event.getTaskMemcg() : state.cgroupPath,
+        event.getKind() == KernelEventKind.OOM_KILL_INFERRED, KillScope.of(event), event.getOomMemcg(),
+        group, event.getGroupMemcg(), event.getVictimPid(), who.chosenRole(),
+        event.getGroupVictims().stream().map(dev.oomwatch.schema.OomTask::getPid).toList(),
+        event.getSpared().stream().map(dev.oomwatch.schema.OomTask::getPid).toList());
     if ("SERVER".equals(role)) {
       state.forkStartMs = null;
       state.forkBaseline = null;

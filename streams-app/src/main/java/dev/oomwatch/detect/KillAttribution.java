@@ -13,19 +13,48 @@ public final class KillAttribution {
   public static final Set<String> REDIS_NAMES = Set.of("redis-server", "valkey-server", "redis-rdb-bgsave",
       "redis-aof-rewrite");
 
-  /** An instance and the role of the process killed in it: SERVER, FORK_CHILD or UNKNOWN. */
-  public record Attributed(String instance, String role) {}
+  /**
+   * An instance and the role of the process killed in it: SERVER, FORK_CHILD or UNKNOWN. For a
+   * group kill, {@code role} is what the instance lost (SERVER when its server was among the
+   * tasks killed), {@code chosenRole} the role of the task the kernel picked first.
+   */
+  public record Attributed(String instance, String role, String chosenRole) {
+    public Attributed(final String instance, final String role) {
+      this(instance, role, role);
+    }
+  }
 
   private KillAttribution() {}
 
   public static Attributed attribute(final KernelEvent kill, final Map<String, InstanceState> instances) {
+    final Attributed chosen = attributeVictim(kill, instances);
+    if (!kill.getGroupKill()) {
+      return chosen;
+    }
+    // the whole cgroup died: an instance whose server was among the others lost its server
+    for (final dev.oomwatch.schema.OomTask task : kill.getGroupVictims()) {
+      for (final Map.Entry<String, InstanceState> e : instances.entrySet()) {
+        if (isServer(task.getPid(), e.getValue())) {
+          final boolean same = chosen != null && chosen.instance().equals(e.getKey());
+          return new Attributed(e.getKey(), "SERVER", same ? chosen.role() : "UNKNOWN");
+        }
+      }
+    }
+    return chosen;
+  }
+
+  static boolean isServer(final Long pid, final InstanceState s) {
+    final Long current = s.latest() == null ? null : s.latest().pid();
+    return pid.equals(current) || s.serverPids.contains(pid);
+  }
+
+  private static Attributed attributeVictim(final KernelEvent kill, final Map<String, InstanceState> instances) {
     final Long pid = kill.getVictimPid();
     if (pid != null) {
       for (final Map.Entry<String, InstanceState> e : instances.entrySet()) {
         final InstanceState s = e.getValue();
-        final Long current = s.latest() == null ? null : s.latest().pid();
         // a server pid of the instance, current or earlier: the kill can be read after the restart
-        if (pid.equals(current) || s.serverPids.contains(pid)) {
+        if (isServer(pid, s)) {
           return new Attributed(e.getKey(), "SERVER");
         }
         if (s.childPids.contains(pid)) {

@@ -49,7 +49,14 @@ public record InstanceSnapshot(
     String containerName,
     Long workingSet,
     String limitPath,
-    Long limitPathUsage) {
+    Long limitPathUsage,
+    // the regime a kill would meet: cgroup v1 or v2, and v2's memory.oom.group (a kill takes them all)
+    Integer cgroupVersion,
+    Boolean oomGroup,
+    // the server's memory in transparent huge pages (smaps_rollup AnonHugePages)
+    Long serverAnonHugePages,
+    // Redis's own account of its memory, forks, replication and persistence
+    RedisDetail detail) {
 
   /**
    * What the OOM killer will judge against: the smallest cgroup limit on the instance's path to the
@@ -113,7 +120,7 @@ public record InstanceSnapshot(
         keysTotal, redisForking, latestForkUsec, totalForks, oomErrors, persistent, topClientOmem, topClient,
         monitorClients, normalBuffersUnlimited, kernelTimestampMs, serverRss, childPid, childRss, cgroupPath,
         cgroupUsage, cgroupAnon, cgroupLimit, hostMemTotal, identity, podName, podNamespace, containerName, workingSet,
-        limitPath, limitPathUsage);
+        limitPath, limitPathUsage, cgroupVersion, oomGroup, serverAnonHugePages, detail);
   }
 
   /** Fork progress in [0,1] from Redis's own counters, or null when it does not say. */

@@ -23,7 +23,7 @@ public record KernelView(
   /** One redis-server or fork child. */
   public record Proc(
       long pid, boolean forkChild, long serverPid, List<Integer> ports, Long vmRss, Long privateDirty,
-      Integer oomScoreAdj, Cgroup cgroup) {}
+      Integer oomScoreAdj, Cgroup cgroup, Long anonHugePages) {}
 
   /**
    * Its memory cgroup; limit null means no limit. {@code anon} is the cgroup's anonymous memory
@@ -31,7 +31,7 @@ public record KernelView(
    * the page cache a save writes, which {@code usage} also counts.
    */
   public record Cgroup(String path, Long usage, Long limit, Long oomKill, Long anon, Long workingSet,
-      String limitPath, Long limitPathUsage) {}
+      String limitPath, Long limitPathUsage, Integer version, Boolean oomGroup) {}
 
   public static KernelView of(final HostSample sample) {
     return new KernelView(
@@ -55,7 +55,7 @@ public record KernelView(
     final CgroupMemory c = p.getCgroup();
     return new Proc(p.getPid(), p.getRole() == ProcessRole.FORK_CHILD, p.getServerPid(), List.copyOf(p.getListenPorts()),
         p.getVmRss(), p.getPrivateDirty(), p.getOomScoreAdj(),
-        c == null ? null : cgroup(c));
+        c == null ? null : cgroup(c), p.getAnonHugePages());
   }
 
   /**
@@ -66,6 +66,6 @@ public record KernelView(
     final boolean effective = c.getEffectiveLimit() != null;
     return new Cgroup(c.getPath(), c.getUsage(), effective ? c.getEffectiveLimit() : c.getLimit(), c.getOomKill(),
         c.getAnon(), c.getWorkingSet(), effective ? c.getLimitPath() : (c.getLimit() == null ? null : c.getPath()),
-        effective ? c.getLimitPathUsage() : c.getUsage());
+        effective ? c.getLimitPathUsage() : c.getUsage(), c.getVersion(), c.getOomGroup());
   }
 }

@@ -37,7 +37,11 @@ public final class SnapshotBuilder {
         r.identity(), r.podName(), r.podNamespace(), r.containerName(),
         cgroup == null ? null : cgroup.workingSet(),
         cgroup == null ? null : cgroup.limitPath(),
-        cgroup == null ? null : cgroup.limitPathUsage());
+        cgroup == null ? null : cgroup.limitPathUsage(),
+        cgroup == null ? null : cgroup.version(),
+        cgroup == null ? null : cgroup.oomGroup(),
+        server == null ? null : server.anonHugePages(),
+        r.detail());
   }
 
   static InstanceSnapshot redisOnly(final RedisSample s) {
@@ -59,7 +63,8 @@ public final class SnapshotBuilder {
         s.getMonitorClients(),
         s.getConfig() == null ? null : normalUnlimited(s.getConfig().getClientOutputBufferLimit()),
         null, null, null, null, null, null, null, null, null,
-        s.getIdentity(), s.getPodName(), s.getPodNamespace(), s.getContainerName(), null, null, null);
+        s.getIdentity(), s.getPodName(), s.getPodNamespace(), s.getContainerName(), null, null, null,
+        null, null, null, s.getReachable() ? RedisDetail.of(s) : null);
   }
 
   /**

@@ -222,7 +222,7 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
       LOG.debug("{} {}: kill of pid {} already recorded", event.getHost(), who.instance(), event.getVictimPid());
       return;
     }
-    InstanceTracker.kill(state, event, who.role(), config);
+    InstanceTracker.kill(state, event, who, config);
     history.kill(event, who.instance(), who.role(), state);
     final InstanceSnapshot latest = state.latest();
     if (latest != null) {

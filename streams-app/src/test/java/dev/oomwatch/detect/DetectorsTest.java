@@ -21,7 +21,8 @@ class DetectorsTest {
         null, null, null, null, false, forkUsec, 3L, 0L, persistent, topOmemMb == null ? null : topOmemMb * MB,
         "slow@1.2.3.4:5 cmd=subscribe", monitors, unlimited, ts, rssMb * MB, null, null,
         cgroupLimitMb == null ? null : "/redis", cgroupUsageMb == null ? null : cgroupUsageMb * MB, null,
-        cgroupLimitMb == null ? null : cgroupLimitMb * MB, 16_384 * MB, null, null, null, null, null, null, null);
+        cgroupLimitMb == null ? null : cgroupLimitMb * MB, 16_384 * MB, null, null, null, null, null, null, null,
+        null, null, null, null);
   }
 
   static InstanceSnapshot plain(final long ts, final long usedMb, final long rssMb, final Double frag) {

@@ -105,6 +105,43 @@ class OomScenarioTest {
   }
 
   @Test
+  void aGroupKillThatChoseTheForkChildTookTheServerTooAndSaysSo() {
+    final Series s = new Series("cache-01", 6379, "/kubepods.slice/kubepods-pod1.slice/cri-containerd-c1.scope", 600);
+    try (TopologyHarness t = new TopologyHarness()) {
+      runUpToTheKill(t, s);
+      t.drain();
+      // cgroup v2 with memory.oom.group: the kernel picks the fork child, then kills the rest of the cgroup
+      final dev.oomwatch.schema.KernelEvent group = s.kill(T0 + 61_500, 5000, 150);
+      group.setGroupKill(true);
+      group.setGroupMemcg(s.cgroup);
+      group.setGroupVictims(List.of(
+          dev.oomwatch.schema.OomTask.newBuilder().setPid(s.pid).setComm("redis-server").setAnonRss(420 * Series.MB).build(),
+          dev.oomwatch.schema.OomTask.newBuilder().setPid(7000).setComm("sh").build()));
+      group.setSpared(List.of(dev.oomwatch.schema.OomTask.newBuilder().setPid(7001).setComm("pause").setOomScoreAdj(-1000)
+          .build()));
+      t.send(group);
+      final List<Alert> atKill = t.drain();
+      assertThat(TopologyHarness.firing(atKill)).containsExactly("KERNEL_OOM_KILL/CRITICAL");
+      final Alert kill = atKill.get(0);
+      assertThat(kill.getEvidence()).containsEntry("groupKill", "true").containsEntry("victimRole", "SERVER")
+          .containsEntry("victimPid", String.valueOf(s.pid)).containsEntry("chosenPid", "5000")
+          .containsEntry("chosenRole", "FORK_CHILD").containsEntry("groupPids", s.pid + ",7000")
+          .containsEntry("sparedPids", "7001").containsEntry("victimAnonRss", String.valueOf(420 * Series.MB));
+      assertThat(kill.getSummary()).contains("the whole container (memory.oom.group)")
+          .contains("it chose the fork child (pid 5000)").contains("redis-server (pid " + s.pid + ")")
+          .contains("cold cache").contains("spared (oom_score_adj -1000): pid 7001");
+      assertThat(kill.getFix()).contains("singleProcessOOMKill");
+      // the restart that follows is the kill's doing
+      s.restart(T0 + 63_000, 9000);
+      for (int i = 63; i < 70; i++) {
+        t.send(s.redis(T0 + i * 1000L, 5, 10, false, null));
+      }
+      assertThat(t.drain()).anyMatch(a -> a.getType() == AlertType.REDIS_RESTART
+          && "OOM_KILL".equals(a.getEvidence().get("cause")));
+    }
+  }
+
+  @Test
   void theForkChildKilledInsteadLeavesTheServerUpAndRaisesNoRestart() {
     final Series s = new Series("cache-01", 6379, "/redis", 600);
     try (TopologyHarness t = new TopologyHarness()) {

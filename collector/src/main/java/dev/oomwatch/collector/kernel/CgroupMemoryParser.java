@@ -15,7 +15,8 @@ public final class CgroupMemoryParser {
 
   public static final String[] V1_FILES = {"memory.usage_in_bytes", "memory.limit_in_bytes",
       "memory.max_usage_in_bytes", "memory.failcnt", "memory.oom_control", "memory.stat"};
-  public static final String[] V2_FILES = {"memory.current", "memory.max", "memory.peak", "memory.events", "memory.stat"};
+  public static final String[] V2_FILES = {"memory.current", "memory.max", "memory.peak", "memory.events", "memory.stat",
+      "memory.oom.group"};
 
   private CgroupMemoryParser() {}
 
@@ -107,6 +108,13 @@ public final class CgroupMemoryParser {
         .setAnon(stat.get("anon"))
         .setFile(stat.get("file"))
         .setWorkingSet(workingSet(KeyValueText.longValue(files.apply("memory.current")), stat.get("inactive_file")))
+        .setOomGroup(flag(files.apply("memory.oom.group")))
         .build();
+  }
+
+  /** A 0/1 file; null when absent or neither. */
+  private static Boolean flag(final String text) {
+    final Long v = KeyValueText.longValue(text);
+    return v == null ? null : v == 1;
   }
 }

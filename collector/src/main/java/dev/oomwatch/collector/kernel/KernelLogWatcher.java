@@ -36,6 +36,9 @@ public final class KernelLogWatcher implements AutoCloseable {
   private final String bootId;
   private Set<String> alreadyPublished;
   private final Thread thread;
+  private final Thread flusher;
+  /** When the reader last had a record (System.nanoTime): a held kill is whole after a quiet spell. */
+  private volatile long lastReadNanos = System.nanoTime();
   private volatile boolean running = true;
   private volatile InputStream in;
 
@@ -63,6 +66,8 @@ public final class KernelLogWatcher implements AutoCloseable {
     this.replayFromUs = Math.max(0, startMonotonicUs - replay.toNanos() / 1000);
     this.thread = new Thread(this::run, "oomwatch-kmsg");
     this.thread.setDaemon(true);
+    this.flusher = new Thread(this::flushWhenQuiet, "oomwatch-kmsg-flush");
+    this.flusher.setDaemon(true);
   }
 
   /** True when this process may read the kernel log (root, or CAP_SYSLOG, and no restriction). */
@@ -76,7 +81,28 @@ public final class KernelLogWatcher implements AutoCloseable {
 
   public KernelLogWatcher start() {
     thread.start();
+    flusher.start();
     return this;
+  }
+
+  /** Publishes a held kill once the log has been quiet for the hold (its group kill's lines, if any, are in). */
+  private void flushWhenQuiet() {
+    while (running) {
+      sleep(OomKillAssembler.HOLD_MS / 2);
+      if (System.nanoTime() - lastReadNanos >= OomKillAssembler.HOLD_MS * 1_000_000) {
+        try {
+          flush();
+        } catch (RuntimeException e) {
+          metrics.readError(kmsg + ": unreadable record");
+          LOG.warn("could not publish a kernel OOM kill: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  /** Publishes the kill held for a group kill's lines, if any (the flusher, tests). */
+  synchronized void flush() {
+    assembler.flush().ifPresent(this::publish);
   }
 
   /** Whether its thread still reads the kernel log (or was closed): an Error ends it, and /healthz says so. */
@@ -114,6 +140,7 @@ public final class KernelLogWatcher implements AutoCloseable {
           if (n < 0) {
             break;
           }
+          lastReadNanos = System.nanoTime();
           try {
             handle(new String(buffer, 0, n, StandardCharsets.UTF_8));
           } catch (RuntimeException e) {
@@ -134,7 +161,7 @@ public final class KernelLogWatcher implements AutoCloseable {
     }
   }
 
-  void handle(final String raw) {
+  synchronized void handle(final String raw) {
     final KmsgRecord record = KmsgRecord.parse(raw);
     if (record == null) {
       if (!raw.isEmpty() && raw.charAt(0) != ' ') {
@@ -145,30 +172,35 @@ public final class KernelLogWatcher implements AutoCloseable {
     if (record.monotonicUs() < replayFromUs) {
       return;
     }
-    final boolean replaying = record.monotonicUs() < startMonotonicUs;
     final long wallMs = System.currentTimeMillis() - (monotonicUs() - record.monotonicUs()) / 1000;
     try {
-      assembler.accept(record, wallMs).ifPresent(event -> {
-        event.setBootId(bootId);
-        if (replaying) {
-          if (alreadyPublished().contains(key(event))) {
-            metrics.kernelReplaySkipped.incrementAndGet();
-            return;
-          }
-          event.setReplayed(true);
-          metrics.kernelReplayed.incrementAndGet();
-        }
-        metrics.kernelEvents.incrementAndGet();
-        metrics.kernelKills.incrementAndGet();
-        LOG.warn("kernel OOM kill{}: pid {} ({}) in {}", replaying ? " (before the collector started, read back)" : "",
-            event.getVictimPid(), event.getVictimComm(), event.getTaskMemcg());
-        sink.accept(event);
-      });
+      assembler.accept(record, wallMs).forEach(this::publish);
     } catch (RuntimeException e) {
       // A line that matched a pattern but not our assumptions: count it, never stop watching.
       metrics.readError(kmsg + ": unparsable OOM line");
       LOG.warn("could not parse kernel log record {}: {}", record.sequence(), e.toString());
     }
+  }
+
+  private void publish(final OomKillAssembler.Assembled kill) {
+    final KernelEvent event = kill.event();
+    final boolean replaying = kill.monotonicUs() < startMonotonicUs;
+    event.setBootId(bootId);
+    if (replaying) {
+      if (alreadyPublished().contains(key(event))) {
+        metrics.kernelReplaySkipped.incrementAndGet();
+        return;
+      }
+      event.setReplayed(true);
+      metrics.kernelReplayed.incrementAndGet();
+    }
+    metrics.kernelEvents.incrementAndGet();
+    metrics.kernelKills.incrementAndGet();
+    LOG.warn("kernel OOM kill{}: pid {} ({}) in {}{}", replaying ? " (before the collector started, read back)" : "",
+        event.getVictimPid(), event.getVictimComm(), event.getTaskMemcg(), event.getGroupKill()
+            ? ", and with it every task of " + event.getGroupMemcg() + " (memory.oom.group): "
+                + event.getGroupVictims().size() + " more" : "");
+    sink.accept(event);
   }
 
   /** What names a kill on its host across collector restarts: boot id and kernel log sequence. */
@@ -208,6 +240,8 @@ public final class KernelLogWatcher implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    // a kill held for its group's lines is published, not lost with the process
+    flush();
     final InputStream stream = in;
     if (stream != null) {
       try {

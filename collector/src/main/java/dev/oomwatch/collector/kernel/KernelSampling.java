@@ -35,7 +35,7 @@ public final class KernelSampling implements AutoCloseable {
   private final ForkWatch forkWatch;
   private KernelLogWatcher watcher;
   private boolean inferring;
-  private HostSample previous;
+  private volatile HostSample previous;
   private long lastSampleMs = Long.MIN_VALUE / 2;
 
   public KernelSampling(
@@ -67,7 +67,7 @@ public final class KernelSampling implements AutoCloseable {
     });
     if (KernelLogWatcher.readable(config.kmsg()) && !config.inferKills()) {
       watcher = new KernelLogWatcher(config.kmsg(), host, config.kmsgFromBoot(), config.kmsgReplay(), publishedKills,
-          KernelLogWatcher.bootId(config.paths().proc()), eventSink, metrics);
+          KernelLogWatcher.bootId(config.paths().proc()), event -> eventSink.accept(withSpared(event, previous)), metrics);
       LOG.info("kernel OOM kills: read from {} as they happen", config.kmsg());
     } else {
       inferring = true;
@@ -122,6 +122,29 @@ public final class KernelSampling implements AutoCloseable {
       LOG.info("a redis-server forked: child pid {}", child);
     }
     return child >= 0;
+  }
+
+  /**
+   * A group kill with the tasks of its cgroup it did not kill: those with oom_score_adj -1000
+   * (the kernel skips them without a line), from the last look at that cgroup's processes.
+   */
+  static KernelEvent withSpared(final KernelEvent event, final HostSample last) {
+    if (!event.getGroupKill() || event.getGroupMemcg() == null || last == null) {
+      return event;
+    }
+    final java.util.Set<Long> killed = new java.util.HashSet<>();
+    killed.add(event.getVictimPid());
+    event.getGroupVictims().forEach(t -> killed.add(t.getPid()));
+    final List<dev.oomwatch.schema.OomTask> spared = new java.util.ArrayList<>();
+    for (final dev.oomwatch.schema.ProcessMemory p : last.getProcesses()) {
+      if (p.getCgroup() != null && event.getGroupMemcg().equals(p.getCgroup().getPath())
+          && p.getOomScoreAdj() != null && p.getOomScoreAdj() == -1000 && !killed.contains(p.getPid())) {
+        spared.add(dev.oomwatch.schema.OomTask.newBuilder().setPid(p.getPid()).setComm(p.getComm())
+            .setAnonRss(p.getRssAnon()).setOomScoreAdj(-1000).build());
+      }
+    }
+    event.setSpared(spared);
+    return event;
   }
 
   public boolean inferring() {

@@ -12,9 +12,13 @@ import java.util.regex.Pattern;
 /**
  * Joins the kernel log lines of one OOM kill into one {@link KernelEvent}, for kernels 4.x to 6.x.
  * The kernel prints a kill's report under its OOM lock, so its lines arrive in order, possibly
- * interleaved with other subsystems' lines, which are ignored. The event is complete, and emitted
- * at once, on the {@code Killed process} line; the later {@code oom_reaper} line adds nothing
- * that decides anything.
+ * interleaved with other subsystems' lines, which are ignored. The victim is known on the
+ * {@code Killed process} line; the event is held until the next record that is not part of the
+ * next kill (or {@link #flush} after {@link #HOLD_MS} of quiet), because a cgroup with
+ * {@code memory.oom.group} set (every container of a cgroup-v2 Kubernetes node since 1.28) has
+ * the kernel go on: {@code Tasks in <cgroup> are going to be killed due to memory.oom.group set},
+ * then a {@code Killed process} line for every other task of that cgroup. Those join the victim's
+ * event, which then says the whole group died. The {@code oom_reaper} lines add nothing.
  */
 public final class OomKillAssembler {
   private static final int MAX_RAW_LINES = 16;
@@ -31,20 +35,126 @@ public final class OomKillAssembler {
       "Killed process (?<pid>\\d+) \\((?<comm>[^)]*)\\) total-vm:(?<vm>\\d+)kB, anon-rss:(?<anon>\\d+)kB, "
           + "file-rss:(?<file>\\d+)kB, shmem-rss:(?<shmem>\\d+)kB(?:, UID:(?<uid>\\d+))?(?:.*?oom_score_adj:(?<adj>-?\\d+))?");
   private static final Pattern SACRIFICE = Pattern.compile("Kill process (?<pid>\\d+) \\((?<comm>[^)]*)\\) score");
+  private static final Pattern GROUP = Pattern.compile(
+      "^Tasks in (?<cgroup>\\S+) are going to be killed due to memory\\.oom\\.group set");
+  private static final Pattern EXITING = Pattern.compile(
+      "OOM victim (?<pid>\\d+) \\((?<comm>[^)]*)\\) is already exiting");
+
+  /** How long a complete victim's event waits for a group kill's lines that have not come. */
+  public static final long HOLD_MS = 100;
+
+  /** A kill and the kernel's monotonic stamp of its victim's record (the caller tells replayed kills by it). */
+  public record Assembled(KernelEvent event, long monotonicUs) {}
 
   private final String host;
   private KernelEvent.Builder pending;
   private final List<String> raw = new ArrayList<>();
+  /** The victim's event, complete but for a group kill that may follow. */
+  private KernelEvent.Builder held;
+  private long heldMonotonicUs;
+  private boolean inGroup;
+  private final List<dev.oomwatch.schema.OomTask> members = new ArrayList<>();
+  private final List<String> heldRaw = new ArrayList<>();
 
   public OomKillAssembler(final String host) {
+    dev.oomwatch.wire.TrustedSchemaClasses.install();
     this.host = host;
   }
 
   /**
-   * Feeds one record; returns the kill it completes, if any. {@code wallMs} is the record's time
-   * as wall clock (converted from its monotonic stamp by the caller).
+   * Feeds one record; returns the kills it completes (a held one it proves complete, and rarely one
+   * it completes itself as well). {@code wallMs} is the record's time as wall clock (converted from
+   * its monotonic stamp by the caller).
    */
-  public Optional<KernelEvent> accept(final KmsgRecord record, final long wallMs) {
+  public List<Assembled> accept(final KmsgRecord record, final long wallMs) {
+    final String line = record.message();
+    final List<Assembled> done = new ArrayList<>(1);
+    if (held != null) {
+      if (group(line)) {
+        return done;
+      }
+      // only the next kill's lines prove the held one whole: another subsystem's line may come
+      // between a victim and its group (another CPU's printk), and the oom_reaper's at any time
+      if (startsOrEndsAKill(line)) {
+        done.add(release());
+      }
+    }
+    assemble(record, wallMs).ifPresent(victim -> {
+      held = victim;
+      heldMonotonicUs = record.monotonicUs();
+      heldRaw.clear();
+      heldRaw.addAll(raw);
+      raw.clear();
+    });
+    return done;
+  }
+
+  /**
+   * The held kill, whole: the caller says when, after {@link #HOLD_MS} in which the kernel log had
+   * nothing more to read (the kernel prints a group kill's lines at once, under its OOM lock).
+   */
+  public Optional<Assembled> flush() {
+    return held == null ? Optional.empty() : Optional.of(release());
+  }
+
+  private static boolean startsOrEndsAKill(final String line) {
+    return INVOKED.matcher(line).find() || MEMCG_USAGE.matcher(line).find() || TASK_IN.matcher(line).find()
+        || SUMMARY.matcher(line).find() || SACRIFICE.matcher(line).find() || KILLED.matcher(line).find();
+  }
+
+  /** A line of the held kill's group kill, taken in; false when the line is not one. */
+  private boolean group(final String line) {
+    Matcher m = GROUP.matcher(line);
+    if (m.find()) {
+      inGroup = true;
+      held.setGroupKill(true).setGroupMemcg(m.group("cgroup"));
+      keepHeld(line);
+      return true;
+    }
+    if (!inGroup) {
+      return false;
+    }
+    if ((m = KILLED.matcher(line)).find()) {
+      final long pid = Long.parseLong(m.group("pid"));
+      // the chosen victim met again in the scan of its cgroup is not a second death
+      if (pid != held.getVictimPid()) {
+        members.add(dev.oomwatch.schema.OomTask.newBuilder().setPid(pid).setComm(m.group("comm"))
+            .setUid(m.group("uid") == null ? null : Long.parseLong(m.group("uid")))
+            .setAnonRss(kb(m.group("anon")))
+            .setOomScoreAdj(m.group("adj") == null ? null : Integer.parseInt(m.group("adj"))).build());
+      }
+      keepHeld(line);
+      return true;
+    }
+    if ((m = EXITING.matcher(line)).find()) {
+      final long pid = Long.parseLong(m.group("pid"));
+      if (pid != held.getVictimPid()) {
+        members.add(dev.oomwatch.schema.OomTask.newBuilder().setPid(pid).setComm(m.group("comm")).build());
+      }
+      keepHeld(line);
+      return true;
+    }
+    return false;
+  }
+
+  private Assembled release() {
+    final KernelEvent event = held.setGroupVictims(List.copyOf(members)).setRawLines(List.copyOf(heldRaw)).build();
+    final Assembled out = new Assembled(event, heldMonotonicUs);
+    held = null;
+    inGroup = false;
+    members.clear();
+    heldRaw.clear();
+    return out;
+  }
+
+  private void keepHeld(final String line) {
+    if (heldRaw.size() < MAX_RAW_LINES) {
+      heldRaw.add(line);
+    }
+  }
+
+  /** The old one-kill assembly: the victim's event, complete on its Killed-process line. */
+  private Optional<KernelEvent.Builder> assemble(final KmsgRecord record, final long wallMs) {
     final String m = record.message();
     Matcher matcher = INVOKED.matcher(m);
     if (matcher.find()) {
@@ -106,10 +216,9 @@ public final class OomKillAssembler {
       if (pending.getConstraint() == null) {
         pending.setConstraint(m.startsWith("Memory cgroup") ? "CONSTRAINT_MEMCG" : "CONSTRAINT_NONE");
       }
-      final KernelEvent event = pending.setRawLines(List.copyOf(raw)).build();
+      final KernelEvent.Builder victim = pending;
       pending = null;
-      raw.clear();
-      return Optional.of(event);
+      return Optional.of(victim);
     }
     return Optional.empty();
   }

@@ -61,6 +61,7 @@ public final class OomKillInference {
 
   private static KernelEvent event(
       final HostSample after, final KernelEventSource source, final String cgroup, final CgroupMemory memory) {
+    dev.oomwatch.wire.TrustedSchemaClasses.install();
     return KernelEvent.newBuilder()
         .setHost(after.getHost())
         .setTimestampMs(after.getTimestampMs())

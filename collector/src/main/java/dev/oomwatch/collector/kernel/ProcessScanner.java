@@ -168,7 +168,7 @@ public final class ProcessScanner {
         .setListenPorts(role == ProcessRole.SERVER ? ports(quiet(dir.resolve("cmdline"))) : List.of());
     if (readSmaps) {
       final Map<String, Long> rollup = KeyValueText.numbers(reads.readOptional(dir.resolve("smaps_rollup")));
-      b.setPss(rollup.get("Pss")).setPrivateDirty(rollup.get("Private_Dirty"));
+      b.setPss(rollup.get("Pss")).setPrivateDirty(rollup.get("Private_Dirty")).setAnonHugePages(rollup.get("AnonHugePages"));
     }
     b.setNsPid(ProcFacts.nsPid(status)).setNetns(ProcFacts.netns(dir));
     final CgroupRef ref = CgroupRef.parse(reads.read(dir.resolve("cgroup")));

@@ -9,7 +9,7 @@ public final class RedisConfigMapper {
   /** The parameters oomwatch asks for, each a single CONFIG GET argument. */
   public static final String[] PARAMETERS = {
       "maxmemory", "save", "appendonly", "client-output-buffer-limit", "activedefrag",
-      "oom-score-adj", "oom-score-adj-values"};
+      "oom-score-adj", "oom-score-adj-values", "stop-writes-on-bgsave-error", "disable-thp"};
 
   private RedisConfigMapper() {}
 
@@ -23,6 +23,8 @@ public final class RedisConfigMapper {
         .setActivedefrag(yesNo(values.get("activedefrag")))
         .setOomScoreAdj(values.get("oom-score-adj"))
         .setOomScoreAdjValues(values.get("oom-score-adj-values"))
+        .setStopWritesOnBgsaveError(yesNo(values.get("stop-writes-on-bgsave-error")))
+        .setDisableThp(yesNo(values.get("disable-thp")))
         .build();
   }
 

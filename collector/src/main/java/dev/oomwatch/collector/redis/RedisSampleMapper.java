@@ -13,6 +13,23 @@ import java.util.List;
 public final class RedisSampleMapper {
   private RedisSampleMapper() {}
 
+  /** Each replica's state, from INFO replication's slaveN lines (ip=...,port=...,state=wait_bgsave,...). */
+  static List<String> replicaStates(final RedisInfo info) {
+    final List<String> states = new java.util.ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      final String line = info.text("slave" + i);
+      if (line == null) {
+        break;
+      }
+      for (final String part : line.split(",")) {
+        if (part.startsWith("state=")) {
+          states.add(part.substring(6));
+        }
+      }
+    }
+    return states;
+  }
+
   /** What one round of sampling produced; clients and config are null when not read. */
   public record Reading(RedisInfo info, ClientList clients, Long clientsReadAtMs, RedisConfig config,
       List<String> unavailable, long durationMs) {}
@@ -71,6 +88,11 @@ public final class RedisSampleMapper {
         .setRole(info.text("role"))
         .setConnectedSlaves(info.number("connected_slaves"))
         .setReplBacklogSize(info.number("repl_backlog_size"))
+        .setMemClientsSlaves(info.number("mem_clients_slaves"))
+        .setMemReplicationBacklog(info.number("mem_replication_backlog"))
+        .setAofLastBgrewriteStatus(info.text("aof_last_bgrewrite_status"))
+        .setSyncFull(info.number("sync_full"))
+        .setReplicaStates(replicaStates(info))
         .setTotalKeys(info.fields().isEmpty() ? null : info.totalKeys())
         .setConfig(reading.config())
         .setUnavailable(reading.unavailable());

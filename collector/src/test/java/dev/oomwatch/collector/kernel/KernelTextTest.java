@@ -85,6 +85,12 @@ class KernelTextTest {
         file -> Fixtures.textOrNull("cgroup/v2-documented/unlimited/" + file));
     assertThat(unlimited.getLimit()).isNull();
     assertThat(unlimited.getOomKill()).isNull();
+    assertThat(limited.getOomGroup()).as("no memory.oom.group file").isNull();
+    final CgroupMemory kubelet = CgroupMemoryParser.parse(new CgroupRef(2, "/kubepods.slice/x.scope"),
+        file -> Fixtures.textOrNull("cgroup/v2-documented/kubelet-container/" + file));
+    assertThat(kubelet.getOomGroup()).as("the kubelet's memory.oom.group").isTrue();
+    assertThat(kubelet.getOomGroupKill()).isEqualTo(1L);
+    assertThat(kubelet.getOomKill()).isEqualTo(3L);
   }
 
   @Test

@@ -17,9 +17,10 @@ class OomKillAssemblerTest {
     for (final String line : Fixtures.text(fixture).split("\n")) {
       final KmsgRecord record = KmsgRecord.parse(line);
       if (record != null) {
-        assembler.accept(record, record.monotonicUs() / 1000).ifPresent(events::add);
+        assembler.accept(record, record.monotonicUs() / 1000).forEach(a -> events.add(a.event()));
       }
     }
+    assembler.flush().ifPresent(a -> events.add(a.event()));
     return events;
   }
 
@@ -87,5 +88,43 @@ class OomKillAssemblerTest {
     assertThat(KmsgRecord.parse("x,y,z,-;message")).isNull();
     assertThat(KmsgRecord.parse("6,1,2,-;hello\n SUBSYSTEM=x\n").message()).isEqualTo("hello");
     assertThat(KmsgRecord.parse("30,5,77,c,more;text").priority()).isEqualTo(6);
+  }
+
+  @Test
+  void aGroupKillOnACgroupV2KubernetesNodeIsOneEventHoldingEveryVictim() {
+    final List<KernelEvent> events = replay("kmsg/6.1-documented/group-kill-fork-child.txt");
+    assertThat(events).hasSize(1);
+    final KernelEvent kill = events.get(0);
+    final String container = "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1d6a2e_5b1f_4d2a_9d0e_"
+        + "1a2b3c4d5e6f.slice/cri-containerd-4b8a0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b.scope";
+    assertThat(kill.getVictimPid()).as("the kernel's choice: the fork child").isEqualTo(3112L);
+    assertThat(kill.getOomScoreAdj()).isEqualTo(200);
+    assertThat(kill.getTaskMemcg()).isEqualTo(container);
+    assertThat(kill.getOomMemcg()).isEqualTo(container);
+    assertThat(kill.getMemcgLimit()).isEqualTo(512L * 1024 * 1024);
+    assertThat(kill.getGroupKill()).isTrue();
+    assertThat(kill.getGroupMemcg()).isEqualTo(container);
+    assertThat(kill.getGroupVictims()).extracting(t -> t.getPid()).containsExactly(3090L, 3140L);
+    assertThat(kill.getGroupVictims().get(0).getComm()).isEqualTo("redis-server");
+    assertThat(kill.getGroupVictims().get(0).getAnonRss()).isEqualTo(391_168L * 1024);
+    assertThat(kill.getGroupVictims().get(0).getUid()).isEqualTo(999L);
+    // the kill's time stays the victim's line's
+    assertThat(kill.getTimestampMs()).isEqualTo(7_200_000_500L / 1000);
+    assertThat(kill.getRawLines()).anyMatch(l -> l.startsWith("Tasks in ")).anyMatch(l -> l.contains("Killed process 3140"));
+  }
+
+  @Test
+  void aKillWithoutAGroupIsEndedByTheNextKillsFirstLine() {
+    final OomKillAssembler assembler = new OomKillAssembler("h");
+    final List<KernelEvent> events = new ArrayList<>();
+    for (final String line : Fixtures.text("kmsg/6.1-documented/global-kill-v2.txt").split("\n")) {
+      assembler.accept(KmsgRecord.parse(line), 0).forEach(a -> events.add(a.event()));
+    }
+    assertThat(events).as("out before any flush").hasSize(1);
+    assertThat(events.get(0).getVictimPid()).isEqualTo(4400L);
+    assertThat(events.get(0).getGroupKill()).isFalse();
+    assertThat(events.get(0).getGroupVictims()).isEmpty();
+    assertThat(events.get(0).getConstraint()).isEqualTo("CONSTRAINT_NONE");
+    assertThat(assembler.flush()).as("the next kill has no victim yet").isEmpty();
   }
 }

@@ -56,6 +56,7 @@ class RedisSampleMapperTest {
     assertThat(s.getAofEnabled()).isTrue();
     assertThat(s.getMaxmemory()).isZero();
     assertThat(s.getReplBacklogSize()).isEqualTo(104_857_600L);
+    assertThat(s.getReplicaStates()).as("slave0's state").containsExactly("online");
   }
 
   @Test
