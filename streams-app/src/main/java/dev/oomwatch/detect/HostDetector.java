@@ -8,5 +8,5 @@ import java.util.Optional;
 public interface HostDetector {
   AlertType type();
 
-  Optional<Finding> evaluate(KernelView view, boolean persistentInstanceOnHost, DetectionConfig config);
+  Optional<Finding> evaluate(KernelView view, HostInstances instances, DetectionConfig config);
 }

@@ -176,11 +176,8 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
     // the views are the next seconds' join partners: lost in a crash, the next host sample replaces them
     hosts.putRoutine(sample.getHost(), window, context.currentSystemTimeMs());
     final Map<String, InstanceState> onHost = instancesOf(sample.getHost());
-    boolean persistent = false;
-    for (final InstanceState s : onHost.values()) {
-      persistent |= s.latest() != null && Boolean.TRUE.equals(s.latest().persistent());
-    }
-    judgeHost(sample.getHost(), view, window, persistent, view.timestampMs(), recordTs);
+    judgeHost(sample.getHost(), view, window, dev.oomwatch.detect.HostInstances.of(onHost.values()), view.timestampMs(),
+        recordTs);
     for (final Map.Entry<String, InstanceState> e : onHost.entrySet()) {
       final InstanceState state = e.getValue();
       final InstanceSnapshot latest = state.latest();
@@ -211,7 +208,8 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
         final HostWindow window = orEmpty(hosts.get(event.getHost())).withUnattributedKill(event.getTimestampMs(), victim);
         hosts.put(event.getHost(), window);
         final KernelView latest = window.latest();
-        judgeHost(event.getHost(), latest, window, false, event.getTimestampMs(), recordTs);
+        judgeHost(event.getHost(), latest, window, dev.oomwatch.detect.HostInstances.of(instancesOf(event.getHost()).values()),
+            event.getTimestampMs(), recordTs);
       }
       return;
     }
@@ -267,12 +265,12 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
     emit(step(snapshot.host(), snapshot.instance(), types, findings, snapshot.timestampMs()), recordTs);
   }
 
-  private void judgeHost(final String host, final KernelView view, final HostWindow window, final boolean persistent,
-      final long nowMs, final long recordTs) {
+  private void judgeHost(final String host, final KernelView view, final HostWindow window,
+      final dev.oomwatch.detect.HostInstances instances, final long nowMs, final long recordTs) {
     final List<Finding> findings = new ArrayList<>();
     if (view != null) {
       for (final HostDetector detector : hostDetectors) {
-        detector.evaluate(view, persistent, config).ifPresent(findings::add);
+        detector.evaluate(view, instances, config).ifPresent(findings::add);
       }
     }
     UnattributedKillDetector.evaluate(window.unattributedKillMs(), window.unattributedKill(), nowMs, config)

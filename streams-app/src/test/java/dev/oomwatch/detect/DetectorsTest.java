@@ -97,12 +97,55 @@ class DetectorsTest {
   void hostSettings() {
     final KernelView risky = new KernelView(0, 16_384 * MB, 0, "always", 0L, List.of());
     final KernelView safe = new KernelView(0, 16_384 * MB, 1, "never", 0L, List.of());
-    assertThat(new HostSettingsDetectors.Overcommit().evaluate(risky, true, CONFIG)).isPresent();
-    assertThat(new HostSettingsDetectors.Overcommit().evaluate(risky, false, CONFIG)).as("no persistent instance").isEmpty();
-    assertThat(new HostSettingsDetectors.Overcommit().evaluate(safe, true, CONFIG)).isEmpty();
-    assertThat(new HostSettingsDetectors.TransparentHugePages().evaluate(risky, true, CONFIG)).isPresent();
-    assertThat(new HostSettingsDetectors.TransparentHugePages().evaluate(
-        new KernelView(0, 1L, 1, "madvise", 0L, List.of()), true, CONFIG)).get().extracting(Finding::severity).isEqualTo(Severity.INFO);
-    assertThat(new HostSettingsDetectors.TransparentHugePages().evaluate(safe, true, CONFIG)).isEmpty();
+    final HostInstances persistent = new HostInstances(true, false, List.of(plain(0, 100, 120, 1.2)));
+    final HostInstances volatileOnly = new HostInstances(false, false, List.of(plain(0, 100, 120, 1.2)));
+    assertThat(new HostSettingsDetectors.Overcommit().evaluate(risky, persistent, CONFIG)).isPresent();
+    assertThat(new HostSettingsDetectors.Overcommit().evaluate(risky, volatileOnly, CONFIG)).as("no persistent instance").isEmpty();
+    assertThat(new HostSettingsDetectors.Overcommit().evaluate(safe, persistent, CONFIG)).isEmpty();
+    assertThat(new HostSettingsDetectors.Overcommit().evaluate(risky, new HostInstances(true, true, persistent.latest()), CONFIG))
+        .get().extracting(Finding::fix).asString().contains("a pod cannot change it");
+    assertThat(new HostSettingsDetectors.TransparentHugePages().evaluate(safe, persistent, CONFIG)).isEmpty();
+  }
+
+  @Test
+  void transparentHugePagesAreJudgedPerInstance() {
+    final KernelView always = new KernelView(0, 16_384 * MB, 1, "always", 0L, List.of());
+    final KernelView madvise = new KernelView(0, 16_384 * MB, 1, "madvise", 0L, List.of());
+    final HostSettingsDetectors.TransparentHugePages thp = new HostSettingsDetectors.TransparentHugePages();
+    assertThat(thp.evaluate(madvise, HostInstances.NONE, CONFIG)).as("a host without Redis").isEmpty();
+    assertThat(thp.evaluate(always, HostInstances.NONE, CONFIG)).as("a host without Redis").isEmpty();
+    final InstanceSnapshot modern = withDetail(plain(0, 100, 120, 1.2), "7.2.4", null, null);
+    final InstanceSnapshot old = withDetail(plain(0, 100, 120, 1.2), "6.0.16", null, null);
+    final InstanceSnapshot optedOut = withDetail(plain(0, 100, 120, 1.2), "7.2.4", false, null);
+    final InstanceSnapshot holding = withDetail(plain(0, 100, 120, 1.2), "7.2.4", true, 64 * MB);
+    final Finding modernOnly = thp.evaluate(always, new HostInstances(true, false, List.of(modern)), CONFIG).orElseThrow();
+    assertThat(modernOnly.severity()).isEqualTo(Severity.INFO);
+    assertThat(modernOnly.summary()).contains("No Redis here is exposed").contains("turns THP off for itself");
+    final Finding mixed = thp.evaluate(always, new HostInstances(true, false, List.of(modern, old, optedOut)), CONFIG)
+        .orElseThrow();
+    assertThat(mixed.severity()).isEqualTo(Severity.WARNING);
+    assertThat(mixed.evidence()).containsEntry("exposedInstances", "2");
+    assertThat(mixed.summary()).contains("older than 6.2").contains("disable-thp no").contains("not exposed");
+    assertThat(thp.evaluate(madvise, new HostInstances(true, false, List.of(old)), CONFIG)).get()
+        .extracting(Finding::severity).as("madvise: jemalloc asks for no huge pages").isEqualTo(Severity.INFO);
+    assertThat(thp.evaluate(madvise, new HostInstances(true, false, List.of(holding)), CONFIG)).get()
+        .extracting(Finding::severity).as("measured: it holds huge pages").isEqualTo(Severity.WARNING);
+    assertThat(HostSettingsDetectors.TransparentHugePages.turnsThpOff("valkey 8.1.1")).isTrue();
+    assertThat(HostSettingsDetectors.TransparentHugePages.turnsThpOff("6.2.0")).isTrue();
+    assertThat(HostSettingsDetectors.TransparentHugePages.turnsThpOff("5.0.7")).isFalse();
+  }
+
+  private static InstanceSnapshot withDetail(final InstanceSnapshot s, final String version, final Boolean disableThp,
+      final Long anonHuge) {
+    final dev.oomwatch.join.RedisDetail detail = new dev.oomwatch.join.RedisDetail(version, null, null, null, null, null,
+        null, null, "master", 0L, 0, 0L, null, "ok", "ok", true, true, false, disableThp);
+    return new InstanceSnapshot(s.host(), s.instance(), s.timestampMs(), s.reachable(), s.runId(), s.pid(), s.uptimeSeconds(),
+        s.usedMemory(), s.usedMemoryRss(), s.maxmemory(), s.totalSystemMemory(), s.fragmentationRatio(), s.lastCowSize(),
+        s.currentCowSize(), s.forkPercent(), s.keysProcessed(), s.keysTotal(), s.redisForking(), s.latestForkUsec(),
+        s.totalForks(), s.oomErrors(), s.persistent(), s.topClientOmem(), s.topClient(), s.monitorClients(),
+        s.normalBuffersUnlimited(), s.kernelTimestampMs(), s.serverRss(), s.childPid(), s.childRss(), s.cgroupPath(),
+        s.cgroupUsage(), s.cgroupAnon(), s.cgroupLimit(), s.hostMemTotal(), s.identity(), s.podName(), s.podNamespace(),
+        s.containerName(), s.workingSet(), s.limitPath(), s.limitPathUsage(), s.cgroupVersion(), s.oomGroup(), anonHuge,
+        detail);
   }
 }

@@ -183,6 +183,7 @@ class ScenarioTest {
   void aHostWhoseKernelSamplesStopFallsBackToRedisFiguresAndItsHostAlertsResolveAsStale() {
     final Series s = new Series("cache-07", 6379, "/redis", 600);
     s.thp = "always";
+    s.disableThp = false;
     try (TopologyHarness t = new TopologyHarness()) {
       for (int i = 0; i < 10; i++) {
         t.send(s.redis(T0 + i * 1000L, 100, 120, false, null));

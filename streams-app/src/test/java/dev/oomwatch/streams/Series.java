@@ -35,6 +35,9 @@ final class Series {
   String thp = "never";
   int overcommit = 1;
   long totalForks;
+  Boolean disableThp;
+  String redisVersion = "7.0.15";
+  String pod;
 
   Series(final String host, final int port, final String cgroup, final long limitMb) {
     this.host = host;
@@ -48,10 +51,10 @@ final class Series {
     final RedisConfig config = RedisConfig.newBuilder().setReadAtMs(ts).setMaxmemory(maxmemoryMb * MB)
         .setSave(persistent ? "3600 1 300 100 60 10000" : "").setAppendonly(false)
         .setClientOutputBufferLimit("normal 64mb 32mb 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
-        .setActivedefrag(false).setOomScoreAdj("no").build();
+        .setActivedefrag(false).setOomScoreAdj("no").setDisableThp(disableThp).build();
     return RedisSample.newBuilder()
         .setHost(host).setInstance(instance).setTimestampMs(ts).setReachable(true)
-        .setRedisVersion("7.0.15").setRunId(runId).setProcessId(pid).setUptimeInSeconds((ts - startedAtMs) / 1000)
+        .setRedisVersion(redisVersion).setPodName(pod).setPodNamespace(pod == null ? null : "shop").setRunId(runId).setProcessId(pid).setUptimeInSeconds((ts - startedAtMs) / 1000)
         .setUsedMemory(usedMb * MB).setUsedMemoryRss(rssMb * MB).setMaxmemory(maxmemoryMb * MB)
         .setMemFragmentationRatio((double) rssMb / usedMb).setTotalSystemMemory(16_384 * MB)
         .setRdbBgsaveInProgress(forking).setAofRewriteInProgress(false).setModuleForkInProgress(false)
