@@ -51,6 +51,8 @@ public final class AlertmanagerPayload {
     annotations.put("description", describe(alert.getEvidence()));
     putIfKnown(annotations, "first_check", alert.getFirstCheck());
     putIfKnown(annotations, "fix", alert.getFix());
+    // a kill's consequences in Redis's terms (MISCONF, a cold restart, replicas' full resyncs)
+    putIfKnown(annotations, "next", alert.getEvidence() == null ? null : alert.getEvidence().get("next"));
     node.put("startsAt", iso(alert.getFiredAtMs()));
     if (alert.getStatus() == AlertStatus.RESOLVED) {
       final long resolved = alert.getResolvedAtMs() != null ? alert.getResolvedAtMs() : alert.getEventTimeMs();

@@ -65,6 +65,11 @@ class AlertmanagerPayloadTest {
     assertThat(AlertmanagerPayload.labels(host)).containsOnlyKeys("alertname", "severity", "host");
     assertThat(json.at("/annotations/description").asText()).isEmpty();
     assertThat(json.get("annotations").has("first_check")).isFalse();
+    assertThat(json.get("annotations").has("next")).isFalse();
+    final Alert explained = killBuilder(AlertStatus.FIRING).setEvidence(Map.of("next",
+        "Redis now refuses every write with -MISCONF until a save succeeds.")).build();
+    assertThat(AlertmanagerPayload.toJson(explained, FIRED, 240_000, "http://x/").at("/annotations/next").asText())
+        .contains("-MISCONF");
     assertThat(json.get("generatorURL").asText()).startsWith("http://x/#from=").doesNotContain("token");
   }
 

@@ -27,19 +27,34 @@ public final class CowHeadroomDetector implements Detector {
     final Long lastCow = now.lastCowSize() != null && now.lastCowSize() > 0 ? now.lastCowSize() : null;
     final long cow = lastCow != null ? lastCow : now.usedMemory();
     final long projected = physical + cow;
-    if (projected <= limit) {
+    // a primary's full sync also fills the replica's output buffer with the writes, up to its hard limit
+    final dev.oomwatch.join.RedisDetail d = now.detail();
+    final boolean primary = d != null && "master".equals(d.role()) && d.connectedReplicas() != null
+        && d.connectedReplicas() > 0 && d.replicaBufferLimit() != null && d.replicaBufferLimit() > 0;
+    final long replicaBuffers = d == null || d.clientsReplicas() == null ? 0 : d.clientsReplicas();
+    final long withSync = primary ? projected + Math.max(0, d.replicaBufferLimit() - replicaBuffers) : projected;
+    if (withSync <= limit) {
       return Optional.empty();
     }
+    final boolean onlyBySync = projected <= limit;
     final boolean heavyCow = lastCow != null && lastCow > config.cowLastRatio() * now.usedMemory();
-    return Optional.of(new Finding(type(), heavyCow ? Severity.CRITICAL : Severity.WARNING,
-        "The next BGSAVE or AOF rewrite of " + now.instance() + " would need about " + Evidence.human(projected)
-            + " (" + Evidence.human(physical) + " resident + " + Evidence.human(cow)
-            + (lastCow != null ? " copied by the last fork" : " if the fork copies everything")
-            + ") but its limit (" + now.limitSource() + ") is " + Evidence.human(limit) + "." + ForkTerms.regime(now),
+    return Optional.of(new Finding(type(), heavyCow && !onlyBySync ? Severity.CRITICAL : Severity.WARNING,
+        (onlyBySync
+            ? "A replica's full sync from " + now.instance() + " would need about " + Evidence.human(withSync) + " ("
+                + Evidence.human(physical) + " resident + " + Evidence.human(cow)
+                + (lastCow != null ? " copied by the last fork" : " if the fork copies everything") + " + up to "
+                + Evidence.human(d.replicaBufferLimit()) + " of the replica's output buffer)"
+            : "The next BGSAVE or AOF rewrite of " + now.instance() + " would need about " + Evidence.human(projected)
+                + " (" + Evidence.human(physical) + " resident + " + Evidence.human(cow)
+                + (lastCow != null ? " copied by the last fork" : " if the fork copies everything") + ")")
+            + " but its limit (" + now.limitSource() + ") is " + Evidence.human(limit) + "." + ForkTerms.regime(now),
         Evidence.with().put("physicalBytes", physical).put("expectedCowBytes", cow)
             .put("cowSource", lastCow != null ? "last fork" : "worst case: used_memory").put("projectedBytes", projected)
             .put("limitBytes", limit).put("limitSource", now.limitSource()).put("usedMemory", now.usedMemory())
-            .put("lastCowSize", lastCow).put("oomGroup", now.oomGroup()).map(),
+            .put("lastCowSize", lastCow).put("oomGroup", now.oomGroup())
+            .put("replicaBufferBytes", primary ? replicaBuffers : null)
+            .put("replicaBufferLimitBytes", primary ? d.replicaBufferLimit() : null)
+            .put("withFullSyncBytes", primary ? withSync : null).map(),
         "redis-cli INFO persistence | grep -E 'cow_size|in_progress'; compare used_memory_rss with the "
             + (now.cgroupLimit() != null ? "cgroup's memory limit" : "host's RAM"),
         "Keep used_memory under 50% of the limit on persistent instances: raise the limit, lower maxmemory, "

@@ -29,7 +29,9 @@ public record DetectionConfig(
     Duration staleAfter,
     double persistentDataCeiling,
     int history,
-    Duration stateFlush) {
+    Duration stateFlush,
+    long replBacklogMinBytes,
+    int fullSyncsCritical) {
 
   public static DetectionConfig defaults() {
     return from(Settings.empty());
@@ -78,6 +80,10 @@ public record DetectionConfig(
         s.getInt("detect.history", 2),
         // a routine change of the state (the latest snapshot, the host's kernel views) is written
         // to the store and its changelog at most this late; transitions are written at once
-        s.getDuration("detect.state.flush", Duration.ofSeconds(5)));
+        s.getDuration("detect.state.flush", Duration.ofSeconds(5)),
+        // guide: repl-backlog-size of at least 100 MB, so a replica that drops out resyncs partially
+        s.getLong("detect.repl.backlog.min.bytes", 100L * 1024 * 1024),
+        // full syncs (each a fork) repeating: more than one in an hour
+        s.getInt("detect.full.syncs.critical", 2));
   }
 }

@@ -19,6 +19,8 @@ public final class Detectors {
         new FragmentationDetector(),
         new ClientBufferDetector(),
         new ForkSlowDetector(),
-        new MaxmemoryDetector());
+        new MaxmemoryDetector(),
+        new PersistenceFailedDetector(),
+        new ReplBacklogDetector());
   }
 }

@@ -30,6 +30,9 @@ public final class InstanceState {
   public List<Long> childPids = new ArrayList<>();
   public String cgroupPath;
   public long lastSeenMs;
+  /** When this primary's sync_full rose, within the last hour: each a full sync, a fork. */
+  public List<Long> fullSyncsMs = new ArrayList<>();
+  public Long lastSyncFull;
 
   /**
    * The fields a crash must not lose, for comparison before and after a step: when they change the
@@ -41,7 +44,7 @@ public final class InstanceState {
     final boolean kernelSeen = latest() != null && latest().kernelTimestampMs() != null;
     return Arrays.asList(forkStartMs, forkBaseline, lastForkDurationMs, lastForkEndMs, new ArrayList<>(restarts), lastKill,
         fragmentationHighSinceMs, oomErrorsRoseAtMs, lastOomErrors, new ArrayList<>(serverPids),
-        new ArrayList<>(childPids), cgroupPath, kernelSeen);
+        new ArrayList<>(childPids), cgroupPath, kernelSeen, new ArrayList<>(fullSyncsMs));
   }
 
   public InstanceSnapshot latest() {

@@ -34,7 +34,21 @@ public final class InstanceTracker {
     }
     fragmentation(state, now, config);
     oomErrors(state, now);
+    fullSyncs(state, now);
     append(state, now, config);
+  }
+
+  /** Each rise of sync_full is a full sync served (a fork); kept for an hour. A restart resets the counter. */
+  private static void fullSyncs(final InstanceState state, final InstanceSnapshot now) {
+    final Long syncs = now.detail() == null ? null : now.detail().syncFull();
+    if (syncs == null) {
+      return;
+    }
+    if (state.lastSyncFull != null && syncs > state.lastSyncFull) {
+      state.fullSyncsMs.add(now.timestampMs());
+    }
+    state.lastSyncFull = syncs;
+    state.fullSyncsMs.removeIf(t -> now.timestampMs() - t > 3_600_000);
   }
 
   /** Records a kill of this instance's process; {@code role} from {@link KillAttribution}. */
@@ -64,7 +78,8 @@ public final class InstanceTracker {
         event.getKind() == KernelEventKind.OOM_KILL_INFERRED, KillScope.of(event), event.getOomMemcg(),
         group, event.getGroupMemcg(), event.getVictimPid(), who.chosenRole(),
         event.getGroupVictims().stream().map(dev.oomwatch.schema.OomTask::getPid).toList(),
-        event.getSpared().stream().map(dev.oomwatch.schema.OomTask::getPid).toList());
+        event.getSpared().stream().map(dev.oomwatch.schema.OomTask::getPid).toList(),
+        KillExplanation.of(state, event, role));
     if ("SERVER".equals(role)) {
       state.forkStartMs = null;
       state.forkBaseline = null;

@@ -24,15 +24,22 @@ public final class KernelOomKillDetector implements Detector {
       return Optional.empty();
     }
     final boolean child = "FORK_CHILD".equals(kill.role());
-    final String who = kill.groupKill() ? group(kill) : switch (kill.role()) {
+    final String who = kill.groupKill() ? "the whole container (memory.oom.group)" : switch (kill.role()) {
       case "SERVER" -> "redis-server (pid " + kill.pid() + ") itself: the instance restarts with a cold cache";
       case "FORK_CHILD" -> "the fork child (pid " + kill.pid() + "): the save failed, the server is still up";
       default -> "a process of this instance" + (kill.pid() == null ? "" : " (pid " + kill.pid() + ")");
     };
+    final KillExplanation why = kill.explanation();
+    final Evidence evidence = Evidence.with();
+    if (why != null) {
+      why.into(evidence);
+    }
     return Optional.of(new Finding(type(), child ? Severity.WARNING : Severity.CRITICAL,
         "The kernel OOM killer killed " + who + " on " + now.instance()
-            + (now.pod() != null ? " (pod " + now.pod() + ")" : "") + whatRanOut(kill) + ".",
-        Evidence.with().put("victimPid", kill.pid()).put("victimRole", kill.role()).put("victimAnonRss", kill.anonRss())
+            + (now.pod() != null ? " (pod " + now.pod() + ")" : "") + whatRanOut(kill)
+            + (kill.groupKill() ? ": " + group(kill) : "") + "."
+            + (why == null ? "" : why.sentence()),
+        evidence.put("victimPid", kill.pid()).put("victimRole", kill.role()).put("victimAnonRss", kill.anonRss())
             .put("limitBytes", kill.limit()).put("cgroup", kill.cgroup()).put("killedAtMs", kill.timestampMs())
             .put("inferredFromCounters", kill.inferred() ? "true" : null)
             .put("limitHit", kill.scope()).put("oomCgroup", kill.oomCgroup()).put("pod", now.pod())
@@ -64,10 +71,9 @@ public final class KernelOomKillDetector implements Detector {
     };
     final boolean server = "SERVER".equals(kill.role());
     final int others = kill.groupPids().size() - (server && !"SERVER".equals(kill.chosenRole()) ? 1 : 0);
-    return "the whole container (memory.oom.group): it chose " + chosen + ", then killed "
+    return "it chose " + chosen + ", then killed "
         + (server && !"SERVER".equals(kill.chosenRole()) ? "redis-server (pid " + kill.pid() + ") and " : "")
         + others + " other task" + (others == 1 ? "" : "s") + " of " + kill.groupCgroup()
-        + (server ? "; the instance restarts with a cold cache" : "")
         + (kill.sparedPids().isEmpty() ? "" : "; spared (oom_score_adj -1000): pid " + join(kill.sparedPids()));
   }
 

@@ -7,11 +7,12 @@ package dev.oomwatch.detect;
  * {@code groupCgroup}: {@code pid} and {@code role} are then the server's when it was among them,
  * {@code chosenPid} and {@code chosenRole} the task the kernel picked first (often the fork child),
  * {@code groupPids} every other task killed, {@code sparedPids} those it skipped (oom_score_adj -1000).
+ * {@code explanation}: the kill in Redis's terms, from the last look before it (null without one).
  */
 public record KillRecord(
     long timestampMs, Long pid, String role, Long anonRss, Long limit, String cgroup, boolean inferred,
     String scope, String oomCgroup, boolean groupKill, String groupCgroup, Long chosenPid, String chosenRole,
-    java.util.List<Long> groupPids, java.util.List<Long> sparedPids) {
+    java.util.List<Long> groupPids, java.util.List<Long> sparedPids, KillExplanation explanation) {
 
   public KillRecord {
     groupPids = groupPids == null ? java.util.List.of() : java.util.List.copyOf(groupPids);

@@ -14,6 +14,8 @@ import java.util.List;
  * @param replicasWaiting replicas in {@code wait_bgsave}: the fork running is for their full sync
  * @param writesRefused Redis refuses writes with -MISCONF: its last BGSAVE failed, save points are
  *     set and stop-writes-on-bgsave-error is yes (Redis's writeCommandsDeniedByDiskError)
+ * @param replicaBufferLimit the hard client-output-buffer-limit of replicas: how far a replica's
+ *     buffer may grow during its full sync before Redis drops it
  */
 public record RedisDetail(
     String redisVersion,
@@ -34,7 +36,8 @@ public record RedisDetail(
     Boolean savePoints,
     Boolean stopWritesOnBgsaveError,
     Boolean writesRefused,
-    Boolean disableThp) {
+    Boolean disableThp,
+    Long replicaBufferLimit) {
 
   public static RedisDetail of(final RedisSample s) {
     final RedisConfig c = s.getConfig();
@@ -62,7 +65,26 @@ public record RedisDetail(
         savePoints,
         stopWrites,
         refused,
-        c == null ? null : c.getDisableThp());
+        c == null ? null : c.getDisableThp(),
+        c == null ? null : replicaHardLimit(c.getClientOutputBufferLimit()));
+  }
+
+  /** client-output-buffer-limit's hard limit for replicas ("replica" or its old name "slave"), in bytes. */
+  static Long replicaHardLimit(final String limits) {
+    if (limits == null) {
+      return null;
+    }
+    final String[] parts = limits.trim().split("\\s+");
+    for (int i = 0; i + 1 < parts.length; i += 4) {
+      if (parts[i].equals("replica") || parts[i].equals("slave")) {
+        try {
+          return Long.parseLong(parts[i + 1]);
+        } catch (NumberFormatException e) {
+          return null;
+        }
+      }
+    }
+    return null;
   }
 
   /** Redis's writeCommandsDeniedByDiskError for RDB: null when a part of it is unknown. */

@@ -138,7 +138,7 @@ class DetectorsTest {
   private static InstanceSnapshot withDetail(final InstanceSnapshot s, final String version, final Boolean disableThp,
       final Long anonHuge) {
     final dev.oomwatch.join.RedisDetail detail = new dev.oomwatch.join.RedisDetail(version, null, null, null, null, null,
-        null, null, "master", 0L, 0, 0L, null, "ok", "ok", true, true, false, disableThp);
+        null, null, "master", 0L, 0, 0L, null, "ok", "ok", true, true, false, disableThp, null);
     return new InstanceSnapshot(s.host(), s.instance(), s.timestampMs(), s.reachable(), s.runId(), s.pid(), s.uptimeSeconds(),
         s.usedMemory(), s.usedMemoryRss(), s.maxmemory(), s.totalSystemMemory(), s.fragmentationRatio(), s.lastCowSize(),
         s.currentCowSize(), s.forkPercent(), s.keysProcessed(), s.keysTotal(), s.redisForking(), s.latestForkUsec(),

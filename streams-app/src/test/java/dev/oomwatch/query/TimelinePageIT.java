@@ -58,6 +58,9 @@ class TimelinePageIT {
         assertThat(Integer.parseInt(chart.getAttribute("data-alerts"))).isGreaterThanOrEqualTo(4);
         assertThat(browser.findElements(By.cssSelector("#instances tbody tr"))).hasSize(cluster.hosts.size());
         assertThat(browser.findElements(By.cssSelector("#incidents li"))).hasSize(1);
+        // the incident says why, in Redis's terms
+        assertThat(browser.findElement(By.cssSelector("#incidents li .why")).getText()).startsWith("Why: ")
+            .contains("the kernel counted");
 
         final WebElement over = browser.findElement(By.cssSelector("#chart .u-over"));
         final List<WebElement> kills = over.findElements(By.cssSelector(".marker.kill"));

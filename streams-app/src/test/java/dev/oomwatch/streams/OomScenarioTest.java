@@ -127,10 +127,22 @@ class OomScenarioTest {
           .containsEntry("victimPid", String.valueOf(s.pid)).containsEntry("chosenPid", "5000")
           .containsEntry("chosenRole", "FORK_CHILD").containsEntry("groupPids", s.pid + ",7000")
           .containsEntry("sparedPids", "7001").containsEntry("victimAnonRss", String.valueOf(420 * Series.MB));
-      assertThat(kill.getSummary()).contains("the whole container (memory.oom.group)")
+      assertThat(kill.getSummary()).contains("killed the whole container (memory.oom.group) on cache-01:6379")
           .contains("it chose the fork child (pid 5000)").contains("redis-server (pid " + s.pid + ")")
-          .contains("cold cache").contains("spared (oom_score_adj -1000): pid 7001");
+          .contains("spared (oom_score_adj -1000): pid 7001");
       assertThat(kill.getFix()).contains("singleProcessOOMKill");
+      // explained from the last look: a BGSAVE 1.5 s in, the 600 MB the kernel counted by part
+      assertThat(kill.getEvidence()).containsEntry("forkKind", "BGSAVE").containsEntry("forkRunningMs", "1450")
+          .containsEntry("memCountedBytes", String.valueOf(600 * Series.MB));
+      final long parts = kill.getEvidence().entrySet().stream()
+          .filter(e -> e.getKey().startsWith("mem") && e.getKey().endsWith("Bytes") && !e.getKey().equals("memCountedBytes"))
+          .mapToLong(e -> Long.parseLong(e.getValue())).sum();
+      assertThat(parts).as("the parts add up to what the kernel counted").isEqualTo(600 * Series.MB);
+      assertThat(kill.getSummary()).contains("Why: a BGSAVE had run 1.5 s (35% done)")
+          .contains("the 600 MB the kernel counted were dataset 362 MB (60%), Redis overhead 40 MB").contains("copy-on-write")
+          .contains("cold cache: what was written since the last save is lost")
+          .contains("It needed a limit of");
+      System.out.println("[group kill] " + kill.getSummary());
       // the restart that follows is the kill's doing
       s.restart(T0 + 63_000, 9000);
       for (int i = 63; i < 70; i++) {
@@ -149,14 +161,30 @@ class OomScenarioTest {
       t.drain();
       t.send(s.kill(T0 + 61_500, 5000, 150));
       final List<Alert> atKill = t.drain();
+      // the killed child's save failed: Redis says so, and with save points and stop-writes-on-bgsave-error
+      // it refuses writes
+      s.bgsaveStatus = "err";
       for (int i = 62; i < 70; i++) {
         t.send(s.redis(T0 + i * 1000L, 402, 432, false, null));
         t.send(s.kernel(T0 + i * 1000L + 500, 432, null, 0, 445));
       }
       final List<Alert> after = t.drain();
+      final Alert failed = after.stream().filter(a -> a.getType() == AlertType.PERSISTENCE_FAILED).findFirst().orElseThrow();
+      assertThat(failed.getSeverity().name()).isEqualTo("CRITICAL");
+      assertThat(failed.getSummary()).contains("The last BGSAVE of cache-01:6379 failed (the kernel OOM-killed its fork child)")
+          .contains("refuses every write with -MISCONF");
+      assertThat(failed.getEvidence()).containsEntry("writesRefused", "true").containsEntry("rdbLastBgsaveStatus", "err");
+      // a save that succeeds ends it
+      s.bgsaveStatus = "ok";
+      for (int i = 70; i < 140; i++) {
+        t.send(s.redis(T0 + i * 1000L, 402, 432, false, null));
+        t.send(s.kernel(T0 + i * 1000L + 500, 432, null, 0, 445));
+      }
+      assertThat(t.drain()).anyMatch(a -> a.getType() == AlertType.PERSISTENCE_FAILED && a.getStatus() == AlertStatus.RESOLVED);
       assertThat(TopologyHarness.firing(atKill)).containsExactly("KERNEL_OOM_KILL/WARNING");
       assertThat(atKill.get(0).getEvidence()).containsEntry("victimRole", "FORK_CHILD");
-      assertThat(atKill.get(0).getSummary()).contains("fork child").contains("server is still up");
+      assertThat(atKill.get(0).getSummary()).contains("fork child").contains("server is still up")
+          .contains("refuses every write with -MISCONF");
       assertThat(after).noneMatch(a -> a.getType() == AlertType.REDIS_RESTART || a.getType() == AlertType.RESTART_STORM);
     }
   }

@@ -7,6 +7,7 @@ import dev.oomwatch.schema.Alert;
 import dev.oomwatch.schema.AlertStatus;
 import dev.oomwatch.schema.AlertType;
 import dev.oomwatch.schema.DeadLetter;
+import dev.oomwatch.schema.Severity;
 import dev.oomwatch.wire.Serdes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +39,37 @@ class ScenarioTest {
     }
     assertThat(all).noneMatch(a -> FORK_KILL_RESTART.contains(a.getType()));
     assertThat(all).isEmpty();
+  }
+
+  @Test
+  void aPrimaryWithASmallBacklogWarnsAndRepeatedFullSyncsMakeItCritical() {
+    final Series s = new Series("cache-11", 6379, "/redis", 4_000);
+    s.replicas = 1;
+    s.backlogMb = 1;
+    try (TopologyHarness t = new TopologyHarness()) {
+      for (int i = 0; i < 5; i++) {
+        t.send(s.redis(T0 + i * 1000L, 100, 120, false, null));
+        t.send(s.kernel(T0 + i * 1000L + 500, 120, null, 0, 130));
+      }
+      final List<Alert> first = t.drain();
+      assertThat(first).filteredOn(a -> a.getType() == AlertType.REPL_BACKLOG_SMALL).singleElement().satisfies(a -> {
+        assertThat(a.getSeverity()).isEqualTo(Severity.WARNING);
+        assertThat(a.getSummary()).contains("1 replica and a replication backlog of 1 MB");
+      });
+      // two full syncs served within the hour: each a fork of the primary
+      for (int i = 5; i < 15; i++) {
+        s.syncFull = i < 8 ? 0 : i < 12 ? 1 : 2;
+        t.send(s.redis(T0 + i * 1000L, 100, 120, false, null));
+      }
+      assertThat(t.drain()).anyMatch(a -> a.getType() == AlertType.REPL_BACKLOG_SMALL && a.getSeverity() == Severity.CRITICAL
+          && a.getEvidence().get("fullSyncsLastHour").equals("2"));
+      // a backlog of 100 MB ends it
+      s.backlogMb = 100;
+      for (int i = 15; i < 90; i++) {
+        t.send(s.redis(T0 + i * 1000L, 100, 120, false, null));
+      }
+      assertThat(t.drain()).anyMatch(a -> a.getType() == AlertType.REPL_BACKLOG_SMALL && a.getStatus() == AlertStatus.RESOLVED);
+    }
   }
 
   @Test

@@ -36,6 +36,12 @@ final class Series {
   int overcommit = 1;
   long totalForks;
   Boolean disableThp;
+  String bgsaveStatus = "ok";
+  Boolean stopWrites = true;
+  long replicas;
+  long backlogMb = 1;
+  long syncFull;
+  List<String> replicaStates = List.of();
   String redisVersion = "7.0.15";
   String pod;
 
@@ -51,7 +57,8 @@ final class Series {
     final RedisConfig config = RedisConfig.newBuilder().setReadAtMs(ts).setMaxmemory(maxmemoryMb * MB)
         .setSave(persistent ? "3600 1 300 100 60 10000" : "").setAppendonly(false)
         .setClientOutputBufferLimit("normal 64mb 32mb 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
-        .setActivedefrag(false).setOomScoreAdj("no").setDisableThp(disableThp).build();
+        .setActivedefrag(false).setOomScoreAdj("no").setDisableThp(disableThp)
+        .setStopWritesOnBgsaveError(stopWrites).build();
     return RedisSample.newBuilder()
         .setHost(host).setInstance(instance).setTimestampMs(ts).setReachable(true)
         .setRedisVersion(redisVersion).setPodName(pod).setPodNamespace(pod == null ? null : "shop").setRunId(runId).setProcessId(pid).setUptimeInSeconds((ts - startedAtMs) / 1000)
@@ -65,6 +72,9 @@ final class Series {
         .setErrorstats(Map.of("OOM", oomErrors)).setConnectedClients(10L).setTotalKeys(1_000_000L)
         .setTopClients(List.of()).setMonitorClients(0L).setTotalClientOmem(0L)
         .setConfig(config)
+        .setRdbLastBgsaveStatus(bgsaveStatus).setRole("master").setConnectedSlaves(replicas)
+        .setReplBacklogSize(backlogMb * MB).setSyncFull(syncFull).setReplicaStates(replicaStates)
+        .setUsedMemoryDataset(usedMb * MB * 9 / 10)
         .build();
   }
 

@@ -114,12 +114,13 @@ public class HotPaths {
     final OomKillAssembler assembler = new OomKillAssembler("h");
     Optional<KernelEvent> last = Optional.empty();
     for (final KmsgRecord r : kill) {
-      final Optional<KernelEvent> e = assembler.accept(r, 1L);
-      if (e.isPresent()) {
-        last = e;
+      for (final OomKillAssembler.Assembled a : assembler.accept(r, 1L)) {
+        last = Optional.of(a.event());
       }
     }
-    return last;
+    // the victim's event waits for a group kill's lines until the log is quiet
+    final Optional<KernelEvent> held = assembler.flush().map(OomKillAssembler.Assembled::event);
+    return held.isPresent() ? held : last;
   }
 
   /** What the streams-app does for each Redis sample: join, update the instance, run every detector. */

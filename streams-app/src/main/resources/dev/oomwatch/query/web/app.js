@@ -94,6 +94,9 @@
       const who = k.instance ? k.instance + ' @ ' + k.host : 'unmatched process @ ' + k.host;
       const item = text('li', time(k.timestampMs) + ': ' + who + ' (' + (k.kill.role || 'process') + ' pid '
         + k.kill.victimPid + ', ' + k.alerts.length + ' alert event(s) around it)');
+      // the kill explained in Redis's terms, as its alert says it: the fork, the memory's parts, what follows
+      const kill = k.alerts.find(a => a.type === 'KERNEL_OOM_KILL' && a.status === 'FIRING' && a.summary.includes('Why: '));
+      if (kill) item.append(text('div', kill.summary.substring(kill.summary.indexOf('Why: ')), 'why'));
       if (k.instance) item.addEventListener('click', () => select(k.host, k.instance, k.fromMs, k.toMs));
       list.append(item);
     }
