@@ -141,6 +141,7 @@ class OomKillEndToEndIT {
 
       assertThat(kill.getVictimPid()).isEqualTo(serverPid);
       assertKilledAfterForkWarnings(i.name(), alerts, kill, "SERVER", serverPid);
+      assertExplained(i.name(), alerts, serverPid, "BGSAVE", "since the last save is lost");
       final Alert restart = first(alerts, AlertType.REDIS_RESTART);
       assertThat(restart.getEvidence()).containsEntry("cause", "OOM_KILL");
       assertThat(restart.getEventTimeMs()).isGreaterThan(kill.getTimestampMs());
@@ -158,6 +159,7 @@ class OomKillEndToEndIT {
       final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.REDIS_RESTART), 60);
       assertThat(kill.getVictimPid()).isEqualTo(serverPid);
       assertKilledAfterForkWarnings(i.name(), alerts, kill, "SERVER", serverPid);
+      assertExplained(i.name(), alerts, serverPid, "AOF_REWRITE", "since the last save is lost");
       assertThat(first(alerts, AlertType.REDIS_RESTART).getEvidence()).containsEntry("cause", "OOM_KILL");
     }
   }
@@ -186,6 +188,18 @@ class OomKillEndToEndIT {
           .containsEntry("victimPid", String.valueOf(kill.getVictimPid()));
       assertThat(settled).noneMatch(a -> a.getType() == AlertType.REDIS_RESTART);
       printLatencies(i.name(), alerts, kill);
+      assertExplained(i.name(), alerts, kill.getVictimPid(), "BGSAVE", "-MISCONF");
+      // what the explanation said follows, as a client meets it: the killed save refuses writes
+      try (RedisLoad client = RedisLoad.connect(i.redis().uri())) {
+        assertThat(client.info("persistence")).contains("rdb_last_bgsave_status:err");
+        assertThat(client.write("after-the-kill", "x")).startsWith("MISCONF");
+      }
+      final List<Alert> persistence = awaitAlerts(i.name(), list -> has(list, AlertType.PERSISTENCE_FAILED), 30);
+      final Alert failed = first(persistence, AlertType.PERSISTENCE_FAILED);
+      System.out.printf("[%s] PERSISTENCE_FAILED %s %s%n", i.name(), failed.getSeverity(), failed.getSummary());
+      assertThat(failed.getSeverity().name()).isEqualTo("CRITICAL");
+      assertThat(failed.getEvidence()).containsEntry("writesRefused", "true");
+      assertThat(failed.getSummary()).contains("refuses every write with -MISCONF");
     }
   }
 
@@ -240,6 +254,54 @@ class OomKillEndToEndIT {
           && e.value().getTaskMemcg().equals(i.cgroup().path()));
       System.out.printf("[quiet] %d BGSAVEs in 50 s, alerts: %s%n", saves,
           alerts.stream().map(a -> a.getType() + "/" + a.getStatus()).toList());
+    }
+  }
+
+  @Test
+  @Order(7)
+  void aReplicasFullSyncUnderWritesUntilTheKernelKillsThePrimary() throws Exception {
+    // diskless, at once, and a 1 MB backlog: every reconnect of the replica under these writes is a full sync
+    try (Instance i = Instance.start("replsync", LIMIT, "--save", "", "--appendonly", "no", "--repl-diskless-sync", "yes",
+        "--repl-diskless-sync-delay", "0", "--repl-backlog-size", "1mb");
+        RedisLoad load = RedisLoad.connect(i.redis().uri())) {
+      final long serverPid = i.redis().pid();
+      final int keys = load.fillUntil(() -> load.usedMemory() > LIMIT * 62 / 100, 1_000, 400_000);
+      // the sync's child saves at most 50,000 keys a second, as a real data set takes seconds (see forkUntilKilled)
+      load.configSet("rdb-key-save-delay", "20");
+      awaitFilledBaseline(pipeline, i);
+      final long killsBefore = i.oomKills();
+      load.startOverwriting(keys, 1_000, 20_000);
+      // the replica outside the primary's cgroup, as it would be on another node
+      try (LocalRedis replica = LocalRedis.start(dir.resolve("replsync-replica"), "--save", "", "--appendonly", "no",
+          "--replicaof", "127.0.0.1", String.valueOf(i.redis().port()))) {
+        final long deadline = System.currentTimeMillis() + 120_000;
+        while (i.oomKills() == killsBefore && i.serving(serverPid) && System.currentTimeMillis() < deadline) {
+          Thread.sleep(300);
+          try {
+            // a sync that finished: drop the replica, which falls out of the backlog and syncs in full again
+            if (load.info("replication").contains("state=online")) {
+              load.dropReplicas();
+            }
+          } catch (RuntimeException e) {
+            // the primary just died
+          }
+        }
+      }
+      final var events = pipeline.kernelEvents.await(list -> list.stream()
+          .anyMatch(e -> i.cgroup().path().equals(e.getTaskMemcg())), Duration.ofSeconds(30));
+      final KernelEvent kill = events.stream().map(TopicLog.Arrived::value)
+          .filter(e -> i.cgroup().path().equals(e.getTaskMemcg())).findFirst().orElseThrow();
+      final boolean server = kill.getVictimPid() == serverPid;
+      final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.KERNEL_OOM_KILL), 30);
+      printLatencies(i.name(), alerts, kill);
+      final Alert killAlert = assertExplained(i.name(), alerts, kill.getVictimPid(), "REPLICA_SYNC",
+          server ? "full resync" : "full sync failed");
+      assertThat(killAlert.getSummary()).contains("a BGSAVE for a replica's full sync had run");
+      // the primary's 1 MB backlog was said before the kill
+      final Alert backlog = first(alerts, AlertType.REPL_BACKLOG_SMALL);
+      System.out.printf("[%s] REPL_BACKLOG_SMALL %s %s%n", i.name(), backlog.getSeverity(), backlog.getSummary());
+      assertThat(backlog.getEvidence()).containsEntry("replBacklogSize", String.valueOf(1024 * 1024));
+      assertThat(backlog.getEventTimeMs()).isLessThan(kill.getTimestampMs());
     }
   }
 
@@ -367,6 +429,30 @@ class OomKillEndToEndIT {
     assertThat(warnings.get(0).getEventTimeMs()).as("first fork warning before the kill").isLessThan(kill.getTimestampMs());
     assertThat(alerts.indexOf(warnings.get(0))).isLessThan(alerts.indexOf(killAlert));
     printLatencies(instance, alerts, kill);
+  }
+
+  /**
+   * The kill explained in Redis's terms: the fork Redis said was running at the last look, the bytes
+   * the kernel counted by part (adding up to its count), what follows; printed as it reads.
+   */
+  private static Alert assertExplained(final String instance, final List<Alert> alerts, final long victimPid,
+      final String forkKind, final String next) {
+    final Alert killAlert = killAlertOf(alerts, victimPid);
+    final java.util.Map<String, String> e = killAlert.getEvidence();
+    System.out.printf("[%s] EXPLAINED %s%n[%s] EVIDENCE %s%n", instance, killAlert.getSummary(), instance,
+        new java.util.TreeMap<>(e));
+    assertThat(e.get("forkKind")).as("the fork at the last look").isIn(forkKind, "FORK");
+    final long counted = Long.parseLong(e.get("memCountedBytes"));
+    assertThat(counted).isPositive();
+    final long parts = e.entrySet().stream().filter(x -> x.getKey().startsWith("mem") && x.getKey().endsWith("Bytes")
+        && !x.getKey().equals("memCountedBytes")).mapToLong(x -> Long.parseLong(x.getValue())).sum();
+    assertThat(parts).as("the parts add up to what the kernel counted").isEqualTo(counted);
+    assertThat(Long.parseLong(e.get("memDatasetBytes"))).as("the dataset").isPositive();
+    assertThat(Long.parseLong(e.get("lastLookAtMs"))).as("a look before the kill (a second either way: two clocks)")
+        .isLessThanOrEqualTo(Long.parseLong(e.get("killedAtMs")) + 1_000);
+    assertThat(killAlert.getSummary()).contains("Why: ").contains("the kernel counted were dataset");
+    assertThat(e.get("next")).contains(next);
+    return killAlert;
   }
 
   /** The KERNEL_OOM_KILL event naming this victim (a child killed before the server has its own). */

@@ -74,6 +74,7 @@ public final class KernelOomKillDetector implements Detector {
     return "it chose " + chosen + ", then killed "
         + (server && !"SERVER".equals(kill.chosenRole()) ? "redis-server (pid " + kill.pid() + ") and " : "")
         + others + " other task" + (others == 1 ? "" : "s") + " of " + kill.groupCgroup()
+        + (server ? "; the instance restarts with a cold cache" : "")
         + (kill.sparedPids().isEmpty() ? "" : "; spared (oom_score_adj -1000): pid " + join(kill.sparedPids()));
   }
 

@@ -48,7 +48,7 @@ public record KillExplanation(
    * the kill to explain it from.
    */
   public static KillExplanation of(final InstanceState state, final KernelEvent event, final String role) {
-    final InstanceSnapshot look = state.latest();
+    final InstanceSnapshot look = lastLookBefore(state, event.getTimestampMs());
     if (look == null) {
       return null;
     }
@@ -66,8 +66,9 @@ public record KillExplanation(
     Long safe = null;
     if (limit != null && look.usedMemory() != null && look.usedMemory() > 0) {
       // the fork's copy at its end: what it had copied scaled by how far it had got, else all the data
-      final long projectedCow = !forking ? 0
-          : progress != null && progress > 0.05 && cow != null ? Math.round(cow / progress) : look.usedMemory();
+      // (never more than all of it: a fork copies each page once)
+      final long projectedCow = !forking ? 0 : Math.min(look.usedMemory(),
+          progress != null && progress > 0.05 && cow != null ? Math.round(cow / progress) : look.usedMemory());
       needed = counted - (cow == null ? 0 : cow) + projectedCow;
       // the same instance with less data: everything but the rest scales with used_memory
       final long rest = parts.getOrDefault("rest", 0L);
@@ -78,6 +79,35 @@ public record KillExplanation(
         look.keysProcessed() != null && look.keysProcessed() > 0 ? look.keysProcessed() : null,
         look.keysTotal(), state.forkStartMs == null ? null : Math.max(0, event.getTimestampMs() - state.forkStartMs),
         look.timestampMs(), counted, parts, next(kind, role, d, look), needed, safe, limit);
+  }
+
+  /**
+   * The latest look at the running server before the kill (a reachable snapshot with Redis's own
+   * account), within a second after it for the two clocks a kill's time and a sample's come from.
+   * A kill travels apart from the samples and may be read after some taken as the server died.
+   */
+  private static InstanceSnapshot lastLookBefore(final InstanceState state, final long killMs) {
+    final List<InstanceSnapshot> looks = new ArrayList<>(state.recent);
+    if (state.lastRedis != null) {
+      looks.add(state.lastRedis);
+    }
+    InstanceSnapshot best = null;
+    InstanceSnapshot anyReachable = null;
+    for (final InstanceSnapshot s : looks) {
+      if (!s.reachable() || s.detail() == null) {
+        continue;
+      }
+      if (anyReachable == null || s.timestampMs() > anyReachable.timestampMs()) {
+        anyReachable = s;
+      }
+      if (s.timestampMs() <= killMs + 1_000 && (best == null || s.timestampMs() > best.timestampMs())) {
+        best = s;
+      }
+    }
+    if (best != null) {
+      return best;
+    }
+    return anyReachable != null ? anyReachable : state.latest();
   }
 
   private static Map<String, Long> parts(final InstanceState state, final InstanceSnapshot look, final RedisDetail d,
@@ -137,8 +167,7 @@ public record KillExplanation(
       return next;
     }
     if ("SERVER".equals(role)) {
-      next.add("The instance restarts with a cold cache: what was written since the last save is lost, unless an AOF "
-          + "replays it.");
+      next.add("What was written since the last save is lost, unless an AOF replays it.");
       if (d != null && "master".equals(d.role()) && d.connectedReplicas() != null && d.connectedReplicas() > 0) {
         next.add("Its " + d.connectedReplicas() + " replica" + (d.connectedReplicas() == 1 ? "" : "s")
             + " will need a full resync from the restarted primary: a fork each, into the same limit.");

@@ -140,7 +140,7 @@ class OomScenarioTest {
       assertThat(parts).as("the parts add up to what the kernel counted").isEqualTo(600 * Series.MB);
       assertThat(kill.getSummary()).contains("Why: a BGSAVE had run 1.5 s (35% done)")
           .contains("the 600 MB the kernel counted were dataset 362 MB (60%), Redis overhead 40 MB").contains("copy-on-write")
-          .contains("cold cache: what was written since the last save is lost")
+          .contains("restarts with a cold cache").contains("What was written since the last save is lost")
           .contains("It needed a limit of");
       System.out.println("[group kill] " + kill.getSummary());
       // the restart that follows is the kill's doing

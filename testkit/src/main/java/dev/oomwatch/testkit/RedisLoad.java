@@ -176,6 +176,24 @@ public final class RedisLoad implements AutoCloseable {
     connection.sync().bgsave();
   }
 
+  /** One write as a client makes it: "OK", or the error Redis answered it with (e.g. "MISCONF ..."). */
+  public String write(final String key, final String value) {
+    try {
+      return connection.sync().set(key, value);
+    } catch (io.lettuce.core.RedisCommandExecutionException e) {
+      return e.getMessage();
+    }
+  }
+
+  public String info(final String section) {
+    return connection.sync().info(section);
+  }
+
+  /** Drops every replica's connection (CLIENT KILL TYPE replica): each asks to sync again. */
+  public long dropReplicas() {
+    return connection.sync().clientKill(io.lettuce.core.KillArgs.Builder.typeSlave());
+  }
+
   public void bgrewriteaof() {
     connection.sync().bgrewriteaof();
   }
