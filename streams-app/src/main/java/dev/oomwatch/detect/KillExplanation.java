@@ -239,7 +239,7 @@ public record KillExplanation(
       case "redisOverhead" -> "Redis overhead";
       case "copyOnWrite" -> "copy-on-write";
       case "fragmentation" -> "fragmentation";
-      default -> "the rest";
+      default -> "the rest (page cache, other processes, growth since the last look)";
     };
   }
 
