@@ -131,6 +131,7 @@ final class LoadModel {
               .setRole(ProcessRole.FORK_CHILD).setServerPid(in.pid).setVmRss(in.cowMb * MB).setCgroup(cg).build());
         }
         if (random.nextDouble() < killPerInstanceSecond) {
+          dev.oomwatch.wire.TrustedSchemaClasses.install();
           kills++;
           out.add(KernelEvent.newBuilder().setHost(host).setTimestampMs(nowMs).setKind(KernelEventKind.OOM_KILL)
               .setSource(KernelEventSource.KMSG).setVictimPid(in.pid).setVictimComm("redis-server")

@@ -45,7 +45,10 @@ public final class InstanceTracker {
       return;
     }
     if (state.lastSyncFull != null && syncs > state.lastSyncFull) {
-      state.fullSyncsMs.add(now.timestampMs());
+      // each full sync served since the last look, at most a hundred kept
+      for (long i = state.lastSyncFull; i < syncs && state.fullSyncsMs.size() < 100; i++) {
+        state.fullSyncsMs.add(now.timestampMs());
+      }
     }
     state.lastSyncFull = syncs;
     state.fullSyncsMs.removeIf(t -> now.timestampMs() - t > 3_600_000);

@@ -23,7 +23,9 @@ public final class KernelOomKillDetector implements Detector {
     if (kill == null || now.timestampMs() - kill.timestampMs() > config.eventHold().toMillis()) {
       return Optional.empty();
     }
-    final boolean child = "FORK_CHILD".equals(kill.role());
+    // a group kill took the whole container: critical unless its server was spared (-1000)
+    final boolean child = "FORK_CHILD".equals(kill.role())
+        && (!kill.groupKill() || now.pid() != null && kill.sparedPids().contains(now.pid()));
     final String who = kill.groupKill() ? "the whole container (memory.oom.group)" : switch (kill.role()) {
       case "SERVER" -> "redis-server (pid " + kill.pid() + ") itself: the instance restarts with a cold cache";
       case "FORK_CHILD" -> "the fork child (pid " + kill.pid() + "): the save failed, the server is still up";

@@ -54,7 +54,9 @@ public record KillExplanation(
     }
     final RedisDetail d = look.detail();
     final boolean forking = state.forkStartMs != null || look.forking();
-    final String kind = d != null && d.forkKind() != null ? d.forkKind() : forking ? "FORK" : "NONE";
+    // a fork child died: something was forking, whatever the look said
+    final String kind = d != null && d.forkKind() != null ? d.forkKind()
+        : forking || "FORK_CHILD".equals(role) ? "FORK" : "NONE";
     final Long physical = look.physical();
     final long counted = event.getMemcgUsage() != null ? event.getMemcgUsage()
         : physical != null ? physical : nz(look.usedMemoryRss());
@@ -73,7 +75,7 @@ public record KillExplanation(
       // the same instance with less data: everything but the rest scales with used_memory
       final long rest = parts.getOrDefault("rest", 0L);
       final double perByte = (double) Math.max(1, needed - rest) / look.usedMemory();
-      safe = needed <= limit ? null : Math.max(0, Math.round((limit - rest) / perByte));
+      safe = needed <= limit || limit <= rest ? null : Math.round((limit - rest) / perByte);
     }
     return new KillExplanation(kind, look.forkPercent() != null && look.forkPercent() > 0 ? look.forkPercent() : null,
         look.keysProcessed() != null && look.keysProcessed() > 0 ? look.keysProcessed() : null,
@@ -92,22 +94,16 @@ public record KillExplanation(
       looks.add(state.lastRedis);
     }
     InstanceSnapshot best = null;
-    InstanceSnapshot anyReachable = null;
     for (final InstanceSnapshot s : looks) {
       if (!s.reachable() || s.detail() == null) {
         continue;
-      }
-      if (anyReachable == null || s.timestampMs() > anyReachable.timestampMs()) {
-        anyReachable = s;
       }
       if (s.timestampMs() <= killMs + 1_000 && (best == null || s.timestampMs() > best.timestampMs())) {
         best = s;
       }
     }
-    if (best != null) {
-      return best;
-    }
-    return anyReachable != null ? anyReachable : state.latest();
+    // none before the kill (only the restarted server seen since): nothing to explain it from
+    return best;
   }
 
   private static Map<String, Long> parts(final InstanceState state, final InstanceSnapshot look, final RedisDetail d,
@@ -149,7 +145,7 @@ public record KillExplanation(
             + "tries again, waiting longer after three failures in a row.");
         case "REPLICA_SYNC" -> next.add("The replica's full sync failed: it asks again, and the primary forks again "
             + "into the same limit.");
-        default -> {
+        case "BGSAVE" -> {
           if (d != null && Boolean.TRUE.equals(d.savePoints()) && Boolean.TRUE.equals(d.stopWritesOnBgsaveError())) {
             next.add("Redis now refuses every write with -MISCONF until a save succeeds (the save failed, save points "
                 + "are set and stop-writes-on-bgsave-error is yes).");
@@ -163,6 +159,7 @@ public record KillExplanation(
             next.add("The save failed (rdb_last_bgsave_status:err).");
           }
         }
+        default -> next.add("The fork's work (a save, a rewrite, a module's task) failed; the server is up.");
       }
       return next;
     }
@@ -198,6 +195,9 @@ public record KillExplanation(
         said.add(label(name) + " " + Evidence.human(bytes) + String.format(Locale.ROOT, " (%.0f%%)", 100.0 * bytes / countedBytes));
       }
     });
+    if (said.isEmpty()) {
+      said.add(Evidence.human(countedBytes) + " in no part over 3%");
+    }
     s.append(String.join(", ", said)).append('.');
     next.forEach(n -> s.append(' ').append(n));
     if (neededLimitBytes != null && limitBytes != null && neededLimitBytes > limitBytes) {

@@ -39,6 +39,10 @@ public final class KernelLogWatcher implements AutoCloseable {
   private final Thread flusher;
   /** When the reader last had a record (System.nanoTime): a held kill is whole after a quiet spell. */
   private volatile long lastReadNanos = System.nanoTime();
+  /** The reader waits in read(): the kernel has nothing more for it (not merely a slow reader). */
+  private volatile boolean waiting;
+  /** Since when a kill is held (System.nanoTime), 0 when none: held at most a second whatever comes. */
+  private long holdingSinceNanos;
   private volatile boolean running = true;
   private volatile InputStream in;
 
@@ -89,11 +93,13 @@ public final class KernelLogWatcher implements AutoCloseable {
   private void flushWhenQuiet() {
     while (running) {
       sleep(OomKillAssembler.HOLD_MS / 2);
-      if (System.nanoTime() - lastReadNanos >= OomKillAssembler.HOLD_MS * 1_000_000) {
+      final long now = System.nanoTime();
+      final boolean quiet = waiting && now - lastReadNanos >= OomKillAssembler.HOLD_MS * 1_000_000;
+      if (quiet || heldLongerThan(now, 1_000_000_000L)) {
         try {
           flush();
         } catch (RuntimeException e) {
-          metrics.readError(kmsg + ": unreadable record");
+          metrics.readError(kmsg + ": could not publish a kill");
           LOG.warn("could not publish a kernel OOM kill: {}", e.toString());
         }
       }
@@ -102,7 +108,12 @@ public final class KernelLogWatcher implements AutoCloseable {
 
   /** Publishes the kill held for a group kill's lines, if any (the flusher, tests). */
   synchronized void flush() {
+    holdingSinceNanos = 0;
     assembler.flush().ifPresent(this::publish);
+  }
+
+  private synchronized boolean heldLongerThan(final long now, final long nanos) {
+    return holdingSinceNanos != 0 && now - holdingSinceNanos >= nanos;
   }
 
   /** Whether its thread still reads the kernel log (or was closed): an Error ends it, and /healthz says so. */
@@ -129,8 +140,10 @@ public final class KernelLogWatcher implements AutoCloseable {
         while (running) {
           final int n;
           try {
+            waiting = true;
             n = stream.read(buffer);
           } catch (IOException e) {
+            waiting = false;
             if (String.valueOf(e.getMessage()).contains("Broken pipe")) {
               metrics.readError(kmsg + ": records overwritten before read");
               continue;
@@ -140,6 +153,7 @@ public final class KernelLogWatcher implements AutoCloseable {
           if (n < 0) {
             break;
           }
+          waiting = false;
           lastReadNanos = System.nanoTime();
           try {
             handle(new String(buffer, 0, n, StandardCharsets.UTF_8));
@@ -175,6 +189,11 @@ public final class KernelLogWatcher implements AutoCloseable {
     final long wallMs = System.currentTimeMillis() - (monotonicUs() - record.monotonicUs()) / 1000;
     try {
       assembler.accept(record, wallMs).forEach(this::publish);
+      if (!assembler.holding()) {
+        holdingSinceNanos = 0;
+      } else if (holdingSinceNanos == 0) {
+        holdingSinceNanos = System.nanoTime();
+      }
     } catch (RuntimeException e) {
       // A line that matched a pattern but not our assumptions: count it, never stop watching.
       metrics.readError(kmsg + ": unparsable OOM line");
@@ -240,15 +259,23 @@ public final class KernelLogWatcher implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    // a kill held for its group's lines is published, not lost with the process
-    flush();
-    final InputStream stream = in;
-    if (stream != null) {
-      try {
-        stream.close();
-      } catch (IOException e) {
-        // closing on shutdown: nothing to do
+    try {
+      final InputStream stream = in;
+      if (stream != null) {
+        try {
+          stream.close();
+        } catch (IOException e) {
+          // closing on shutdown: nothing to do
+        }
       }
+      try {
+        thread.join(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } finally {
+      // a kill held for its group's lines is published, not lost with the process
+      flush();
     }
   }
 }

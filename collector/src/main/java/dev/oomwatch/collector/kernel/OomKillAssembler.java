@@ -42,6 +42,8 @@ public final class OomKillAssembler {
 
   /** How long a complete victim's event waits for a group kill's lines that have not come. */
   public static final long HOLD_MS = 100;
+  /** The most between two lines of one group kill, by the kernel's stamps (they come microseconds apart). */
+  static final long GROUP_GAP_US = 50_000;
 
   /** A kill and the kernel's monotonic stamp of its victim's record (the caller tells replayed kills by it). */
   public record Assembled(KernelEvent event, long monotonicUs) {}
@@ -52,6 +54,8 @@ public final class OomKillAssembler {
   /** The victim's event, complete but for a group kill that may follow. */
   private KernelEvent.Builder held;
   private long heldMonotonicUs;
+  /** The kernel's stamp of the last line taken into the held kill. */
+  private long heldLastUs;
   private boolean inGroup;
   private final List<dev.oomwatch.schema.OomTask> members = new ArrayList<>();
   private final List<String> heldRaw = new ArrayList<>();
@@ -69,8 +73,14 @@ public final class OomKillAssembler {
   public List<Assembled> accept(final KmsgRecord record, final long wallMs) {
     final String line = record.message();
     final List<Assembled> done = new ArrayList<>(1);
+    // the kernel prints a group kill's lines at once: a line long after the last one taken is not of it
+    // (in an OOM storm the next kill's header may be rate-limited away, leaving only its Killed line)
+    if (held != null && record.monotonicUs() - heldLastUs > GROUP_GAP_US) {
+      done.add(release());
+    }
     if (held != null) {
       if (group(line)) {
+        heldLastUs = record.monotonicUs();
         return done;
       }
       // only the next kill's lines prove the held one whole: another subsystem's line may come
@@ -78,15 +88,36 @@ public final class OomKillAssembler {
       if (startsOrEndsAKill(line)) {
         done.add(release());
       }
+    } else if (GROUP.matcher(line).find()) {
+      // a group kill whose chosen victim was already exiting (no Killed line of its own): the
+      // report so far is the group's event
+      if (pending == null) {
+        start(wallMs);
+      }
+      held = pending.setKmsgSequence(record.sequence());
+      pending = null;
+      heldMonotonicUs = record.monotonicUs();
+      heldLastUs = record.monotonicUs();
+      heldRaw.clear();
+      heldRaw.addAll(raw);
+      raw.clear();
+      group(line);
+      return done;
     }
     assemble(record, wallMs).ifPresent(victim -> {
       held = victim;
       heldMonotonicUs = record.monotonicUs();
+      heldLastUs = record.monotonicUs();
       heldRaw.clear();
       heldRaw.addAll(raw);
       raw.clear();
     });
     return done;
+  }
+
+  /** Whether a kill is held for a group kill's lines. */
+  public boolean holding() {
+    return held != null;
   }
 
   /**
@@ -117,7 +148,7 @@ public final class OomKillAssembler {
     if ((m = KILLED.matcher(line)).find()) {
       final long pid = Long.parseLong(m.group("pid"));
       // the chosen victim met again in the scan of its cgroup is not a second death
-      if (pid != held.getVictimPid()) {
+      if (!Long.valueOf(pid).equals(held.getVictimPid())) {
         members.add(dev.oomwatch.schema.OomTask.newBuilder().setPid(pid).setComm(m.group("comm"))
             .setUid(m.group("uid") == null ? null : Long.parseLong(m.group("uid")))
             .setAnonRss(kb(m.group("anon")))
@@ -128,7 +159,7 @@ public final class OomKillAssembler {
     }
     if ((m = EXITING.matcher(line)).find()) {
       final long pid = Long.parseLong(m.group("pid"));
-      if (pid != held.getVictimPid()) {
+      if (!Long.valueOf(pid).equals(held.getVictimPid())) {
         members.add(dev.oomwatch.schema.OomTask.newBuilder().setPid(pid).setComm(m.group("comm")).build());
       }
       keepHeld(line);

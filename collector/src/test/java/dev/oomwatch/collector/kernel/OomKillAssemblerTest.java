@@ -127,4 +127,62 @@ class OomKillAssemblerTest {
     assertThat(events.get(0).getConstraint()).isEqualTo("CONSTRAINT_NONE");
     assertThat(assembler.flush()).as("the next kill has no victim yet").isEmpty();
   }
+
+  private static List<KernelEvent> lines(final String... records) {
+    final OomKillAssembler assembler = new OomKillAssembler("h");
+    final List<KernelEvent> events = new ArrayList<>();
+    for (final String r : records) {
+      assembler.accept(KmsgRecord.parse(r), 0).forEach(a -> events.add(a.event()));
+    }
+    assembler.flush().ifPresent(a -> events.add(a.event()));
+    return events;
+  }
+
+  @Test
+  void aKillLongAfterAGroupKillIsItsOwnNotAMemberOfTheGroup() {
+    // an OOM storm: the second kill's report is rate-limited away, only its Killed line is printed, 300 ms later
+    final List<KernelEvent> events = lines(
+        "3,10,1000000,-;Memory cgroup out of memory: Killed process 11 (redis-server) total-vm:1kB, anon-rss:100kB, "
+            + "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:200",
+        "6,11,1000100,-;Tasks in /kubepods.slice/a.scope are going to be killed due to memory.oom.group set",
+        "3,12,1000200,-;Memory cgroup out of memory: Killed process 10 (redis-server) total-vm:1kB, anon-rss:900kB, "
+            + "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0",
+        "3,13,1300000,-;Memory cgroup out of memory: Killed process 20 (redis-server) total-vm:1kB, anon-rss:500kB, "
+            + "file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0");
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0).getGroupVictims()).extracting(t -> t.getPid()).containsExactly(10L);
+    assertThat(events.get(1).getVictimPid()).isEqualTo(20L);
+    assertThat(events.get(1).getGroupKill()).isFalse();
+  }
+
+  @Test
+  void aGroupKillWhoseChosenVictimWasAlreadyExitingIsStillOneGroupEvent() {
+    final List<KernelEvent> events = lines(
+        "4,30,2000000,-;redis-server invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=200",
+        "6,31,2000100,-;memory: usage 524288kB, limit 524288kB, failcnt 9",
+        "6,32,2000200,-;Memory cgroup out of memory: OOM victim 41 (redis-server) is already exiting. Skip killing the task",
+        "6,33,2000300,-;Tasks in /kubepods.slice/b.scope are going to be killed due to memory.oom.group set",
+        "3,34,2000400,-;Memory cgroup out of memory: Killed process 40 (redis-server) total-vm:1kB, anon-rss:900kB, "
+            + "file-rss:0kB, shmem-rss:0kB, UID:999 pgtables:1kB oom_score_adj:0");
+    assertThat(events).singleElement().satisfies(kill -> {
+      assertThat(kill.getGroupKill()).isTrue();
+      assertThat(kill.getGroupMemcg()).isEqualTo("/kubepods.slice/b.scope");
+      assertThat(kill.getVictimPid()).as("no Killed line of its own").isNull();
+      assertThat(kill.getGroupVictims()).extracting(t -> t.getPid()).containsExactly(40L);
+      assertThat(kill.getMemcgLimit()).isEqualTo(512L * 1024 * 1024);
+      assertThat(kill.getKmsgSequence()).isEqualTo(33L);
+    });
+  }
+
+  @Test
+  void aWatcherClosedWhileAKillIsHeldPublishesIt() {
+    final List<KernelEvent> sink = new ArrayList<>();
+    final KernelLogWatcher watcher = new KernelLogWatcher(java.nio.file.Path.of("/nonexistent/kmsg"), "h", true,
+        sink::add, new dev.oomwatch.collector.CollectorMetrics());
+    watcher.handle("3,50," + KernelLogWatcher.monotonicUs() + ",-;Memory cgroup out of memory: Killed process 7 "
+        + "(redis-server) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0");
+    assertThat(sink).as("held for a group kill's lines").isEmpty();
+    watcher.close();
+    assertThat(sink).extracting(KernelEvent::getVictimPid).containsExactly(7L);
+  }
 }
