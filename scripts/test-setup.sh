@@ -8,6 +8,7 @@
 #   iproute2, util-linux        ip netns / unshare: the pod tests' namespaces
 #   prometheus, prometheus-alertmanager, kcat   the real servers /metrics, the dashboard, the
 #                      Alertmanager bridge and the JSON alerts topic are tested against
+#   podman, mmdebstrap          real containers (runc) from a Debian root filesystem: the podman test
 #   docker-compose (--ci)       CI checks docker-compose.yml with it
 set -uo pipefail
 
@@ -21,6 +22,8 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 \
   || need+=(prometheus-alertmanager)
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
 if [[ "${1:-}" == "--ci" ]]; then
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 fi

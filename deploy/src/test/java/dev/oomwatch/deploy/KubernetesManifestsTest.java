@@ -133,7 +133,10 @@ class KubernetesManifestsTest {
 
     final Map<String, Volume> volumes = pod.getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
     assertThat(volumes.get("kmsg").getHostPath().getType()).isEqualTo("CharDevice");
-    for (final String host : List.of("/proc", "/sys", "/sys/fs/cgroup", "/run/containerd", "/run/containers")) {
+    assertThat(env.get("OOMWATCH_KERNEL_RUNTIME_CONTAINERS").getValue())
+        .isEqualTo("/host/var/lib/containers/storage/overlay-containers/containers.json");
+    for (final String host : List.of("/proc", "/sys", "/sys/fs/cgroup", "/run/containerd", "/run/containers",
+        "/var/lib/containers/storage/overlay-containers")) {
       assertThat(volumes.values()).as("a hostPath volume of %s", host)
           .anyMatch(v -> v.getHostPath() != null && v.getHostPath().getPath().equals(host));
     }

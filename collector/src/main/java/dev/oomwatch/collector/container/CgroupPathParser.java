@@ -8,11 +8,13 @@ import java.util.regex.Pattern;
  * are the same): the kubelet's cgroupfs driver ({@code /kubepods/burstable/pod<uid>/<id>}) and
  * systemd driver ({@code /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<uid>.slice/
  * cri-containerd-<id>.scope}), guaranteed pods directly under kubepods, containerd, CRI-O
- * ({@code crio-<id>}) and Docker ({@code docker-<id>.scope}, {@code /docker/<id>}). Pure.
+ * ({@code crio-<id>}), Docker ({@code docker-<id>.scope}, {@code /docker/<id>}) and podman
+ * ({@code /libpod_parent/[<pod id>/]libpod-<id>} with cgroupfs, {@code /machine.slice/
+ * [machine-libpod_pod_<pod id>.slice/]libpod-<id>.scope} with systemd). Pure.
  */
 public final class CgroupPathParser {
   private static final String ID = "([0-9a-f]{64})";
-  private static final Pattern SCOPE = Pattern.compile("^(cri-containerd|crio|docker)-" + ID + "(?:\\.scope)?$");
+  private static final Pattern SCOPE = Pattern.compile("^(cri-containerd|crio|docker|libpod)-" + ID + "(?:\\.scope)?$");
   private static final Pattern BARE_ID = Pattern.compile("^" + ID + "$");
   /** pod<uid> (cgroupfs: dashes) or kubepods[-qos]-pod<uid>.slice (systemd: underscores). */
   private static final Pattern POD = Pattern.compile(
@@ -75,6 +77,7 @@ public final class CgroupPathParser {
     return switch (prefix) {
       case "cri-containerd" -> "containerd";
       case "crio" -> "cri-o";
+      case "libpod" -> "podman";
       default -> "docker";
     };
   }

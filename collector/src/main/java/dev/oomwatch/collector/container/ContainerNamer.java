@@ -38,6 +38,7 @@ public final class ContainerNamer {
 
   private final Path proc;
   private final List<String> bundles;
+  private final StorageNames storage;
   private final Map<String, PodNames> byContainer = lru();
   private final Map<String, Boolean> toldRefused = lru();
   private boolean toldUnconfined;
@@ -45,8 +46,14 @@ public final class ContainerNamer {
   private java.util.function.Consumer<String> refusals = why -> { };
 
   public ContainerNamer(final Path proc, final List<String> bundles) {
+    this(proc, bundles, List.of());
+  }
+
+  /** {@code storageFiles}: containers/storage's containers.json files (podman, CRI-O), read for names. */
+  public ContainerNamer(final Path proc, final List<String> bundles, final List<String> storageFiles) {
     this.proc = proc;
     this.bundles = bundles;
+    this.storage = new StorageNames(storageFiles.stream().map(Path::of).toList());
   }
 
   /** Where each refused read is counted, as "file: why". */
@@ -66,10 +73,17 @@ public final class ContainerNamer {
       }
     }
     PodNames names = fromBundles(ref.containerId());
-    if (!names.known() && ref.inPod()) {
+    if (!names.known()) {
+      // podman's and CRI-O's list of their containers: a container name, or a pod's for CRI-O
+      final PodNames stored = storage.names(ref.containerId());
+      if (stored.known() || stored.containerName() != null) {
+        names = stored;
+      }
+    }
+    if (!names.known() && names.containerName() == null && ref.inPod()) {
       names = fromEnvironment(pid, ref);
     }
-    if (!names.known() && ref.inPod()) {
+    if (!names.known() && names.containerName() == null && ref.inPod()) {
       names = fromHostnameFile(pid, ref);
     }
     if (ref.containerId() != null) {

@@ -24,6 +24,10 @@ public record DiscoveredServer(long hostPid, Endpoint endpoint, ContainerRef con
       final String pod = names.podNamespace() == null ? names.podName() : names.podNamespace() + "/" + names.podName();
       return pod + suffix;
     }
+    if (names != null && names.verified() && names.containerName() != null && (container == null || !container.inPod())) {
+      // a container outside Kubernetes (podman, Docker) by the name its runtime keeps for it
+      return names.containerName() + suffix;
+    }
     if (container != null && container.podUid() != null) {
       return "pod-" + container.podUid() + suffix;
     }

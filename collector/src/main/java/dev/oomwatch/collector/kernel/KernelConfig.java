@@ -1,6 +1,7 @@
 package dev.oomwatch.collector.kernel;
 
 import dev.oomwatch.collector.container.ContainerNamer;
+import dev.oomwatch.collector.container.StorageNames;
 import dev.oomwatch.config.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +20,8 @@ public record KernelConfig(
     boolean readSmaps,
     Duration forkWatch,
     List<String> runtimeBundles,
-    Duration kmsgReplay) {
+    Duration kmsgReplay,
+    List<String> runtimeContainerLists) {
 
   public static final String ENABLED = "kernel.enabled";
   public static final String PROC = "kernel.proc.root";
@@ -34,6 +36,8 @@ public record KernelConfig(
   public static final String FORK_WATCH = "kernel.fork.watch";
   /** Where container runtimes keep a bundle's config.json, {id} for the container id. */
   public static final String RUNTIME_BUNDLES = "kernel.runtime.bundles";
+  /** containers/storage's containers.json files (podman, CRI-O): container names by id. */
+  public static final String RUNTIME_CONTAINERS = "kernel.runtime.containers";
 
   public static KernelConfig from(final Settings settings) {
     final Set<String> names = new LinkedHashSet<>(settings.getList(NAMES));
@@ -56,11 +60,12 @@ public record KernelConfig(
         // containerd's and CRI-O's state folders, as the kubelet's runtimes lay them out
         settings.getList(RUNTIME_BUNDLES).isEmpty() ? ContainerNamer.DEFAULT_BUNDLES : settings.getList(RUNTIME_BUNDLES),
         // 5 min: a kill while the collector starts, restarts or is rolled out is still published
-        settings.getDuration(KMSG_REPLAY, Duration.ofMinutes(5)));
+        settings.getDuration(KMSG_REPLAY, Duration.ofMinutes(5)),
+        settings.getList(RUNTIME_CONTAINERS).isEmpty() ? StorageNames.DEFAULT_FILES : settings.getList(RUNTIME_CONTAINERS));
   }
 
   /** Names containers from the configured runtime folders and the host's /proc. */
   public ContainerNamer namer() {
-    return new ContainerNamer(paths.proc(), runtimeBundles);
+    return new ContainerNamer(paths.proc(), runtimeBundles, runtimeContainerLists);
   }
 }

@@ -38,6 +38,13 @@ class CgroupPathParserTest {
       // Docker alone: systemd and cgroupfs drivers
       "/system.slice/docker-" + ID + ".scope|docker|" + ID + "|-|-",
       "/docker/" + ID + "|docker|" + ID + "|-|-",
+      // podman (captured here, podman 4.3 with runc): run and kube play, cgroupfs; and the systemd forms
+      "/libpod_parent/libpod-" + ID + "|podman|" + ID + "|-|-",
+      "/libpod_parent/5e07316cf22c70ebc832642d8b13cf0ac4b969bebdec109f4625671b020b382e/libpod-" + ID
+          + "|podman|" + ID + "|-|-",
+      "/machine.slice/libpod-" + ID + ".scope|podman|" + ID + "|-|-",
+      "/machine.slice/machine-libpod_pod_5e07316cf22c70ebc832642d8b13cf0ac4b969bebdec109f4625671b020b382e.slice/libpod-"
+          + ID + ".scope|podman|" + ID + "|-|-",
       // the pod level itself (a process in the pod's cgroup, not a container's)
       "/kubepods/burstable/pod" + UID + "|-|-|" + UID + "|burstable",
   })
