@@ -38,14 +38,14 @@ public final class KernelOomKillDetector implements Detector {
     }
     return Optional.of(new Finding(type(), child ? Severity.WARNING : Severity.CRITICAL,
         "The kernel OOM killer killed " + who + " on " + now.instance()
-            + (now.pod() != null ? " (pod " + now.pod() + ")" : "") + whatRanOut(kill)
+            + (named(state, now).pod() != null ? " (pod " + named(state, now).pod() + ")" : "") + whatRanOut(kill)
             + (kill.groupKill() ? ": " + group(kill) : "") + "."
             + (why == null ? "" : why.sentence()),
         evidence.put("victimPid", kill.pid()).put("victimRole", kill.role()).put("victimAnonRss", kill.anonRss())
             .put("limitBytes", kill.limit()).put("cgroup", kill.cgroup()).put("killedAtMs", kill.timestampMs())
             .put("inferredFromCounters", kill.inferred() ? "true" : null)
-            .put("limitHit", kill.scope()).put("oomCgroup", kill.oomCgroup()).put("pod", now.pod())
-            .put("container", now.containerName())
+            .put("limitHit", kill.scope()).put("oomCgroup", kill.oomCgroup()).put("pod", named(state, now).pod())
+            .put("container", named(state, now).containerName())
             .put("groupKill", kill.groupKill() ? "true" : null).put("groupCgroup", kill.groupCgroup())
             .put("chosenPid", kill.groupKill() ? kill.chosenPid() : null)
             .put("chosenRole", kill.groupKill() ? kill.chosenRole() : null)
@@ -62,6 +62,17 @@ public final class KernelOomKillDetector implements Detector {
                 + "oom-score-adj keeps sacrificing the child instead of the server."
             : "Size the limit for the physical memory Redis occupies, not used_memory: RSS plus copy-on-write "
                 + "during saves. Keep used_memory under 50% of the limit on persistent instances."));
+  }
+
+  /**
+   * The snapshot that names the instance's pod and container: {@code now}, or, when it names none
+   * (a sample of the server no longer answering carries no names), the last one of it answering.
+   */
+  public static InstanceSnapshot named(final InstanceState state, final InstanceSnapshot now) {
+    if (now == null || now.podName() != null || now.containerName() != null || state.lastRedis == null) {
+      return now;
+    }
+    return state.lastRedis;
   }
 
   /** What a group kill took: the task the kernel chose, then every other task of the cgroup. */

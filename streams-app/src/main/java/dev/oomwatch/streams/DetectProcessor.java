@@ -404,7 +404,7 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
       return;
     }
     final InstanceState state = instances.get(instanceKey(alert.getHost(), alert.getInstance()));
-    final InstanceSnapshot latest = state == null ? null : state.latest();
+    final InstanceSnapshot latest = state == null ? null : dev.oomwatch.detect.KernelOomKillDetector.named(state, state.latest());
     if (latest != null) {
       alert.setPodName(latest.podName());
       alert.setPodNamespace(latest.podNamespace());

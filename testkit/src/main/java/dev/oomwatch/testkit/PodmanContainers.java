@@ -21,10 +21,21 @@ public final class PodmanContainers implements AutoCloseable {
   public static final String IMAGE = "localhost/oomwatch-test-redis:bookworm";
   private static final Path CACHE = Path.of(System.getProperty("java.io.tmpdir"), "oomwatch-podman");
 
-  /** A container podman runs: its id, its name and hostname, its host pid and address. */
-  public record Container(String id, String name, long hostPid, String address, long limitBytes) {
+  /** A container podman runs: its id, its name and hostname, its host pid, address and memory cgroup. */
+  public record Container(String id, String name, long hostPid, String address, long limitBytes, String cgroupPath) {
     public String uri() {
       return "redis://" + address + ":6379";
+    }
+
+    /** Its server is still the process it started with. */
+    public boolean alive() {
+      return ProcessHandle.of(hostPid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** The kernel's count of OOM kills in its cgroup (v1's memory.oom_control). */
+    public long oomKills() {
+      return MemoryCgroup.statValue(MemoryCgroup.V1_ROOT.resolve(cgroupPath.substring(1)).resolve("memory.oom_control"),
+          "oom_kill");
     }
   }
 
@@ -81,7 +92,7 @@ public final class PodmanContainers implements AutoCloseable {
     final String id = output(command).strip();
     final long pid = Long.parseLong(output(List.of("podman", "inspect", "-f", "{{.State.Pid}}", id)).strip());
     final String address = output(List.of("podman", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).strip();
-    final Container c = new Container(id, name, pid, address, limitMb * 1024 * 1024);
+    final Container c = new Container(id, name, pid, address, limitMb * 1024 * 1024, memoryCgroup(pid));
     started.add(c);
     final long deadline = System.currentTimeMillis() + 60_000;
     while (true) {
@@ -95,6 +106,25 @@ public final class PodmanContainers implements AutoCloseable {
         }
         LocalRedis.sleep(100);
       }
+    }
+  }
+
+  /** The process's memory cgroup path, as /proc/PID/cgroup says it (v1's memory line, else v2's). */
+  private static String memoryCgroup(final long pid) {
+    try {
+      String v2 = null;
+      for (final String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "cgroup"))) {
+        final String[] parts = line.split(":", 3);
+        if (parts.length == 3 && parts[1].equals("memory")) {
+          return parts[2];
+        }
+        if (parts.length == 3 && parts[0].equals("0")) {
+          v2 = parts[2];
+        }
+      }
+      return v2;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
