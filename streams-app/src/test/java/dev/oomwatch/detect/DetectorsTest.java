@@ -108,6 +108,37 @@ class DetectorsTest {
   }
 
   @Test
+  void forkWarningsSayWhatAGroupKillMeansAndCountAReplicasFullSync() {
+    final CowHeadroomDetector detector = new CowHeadroomDetector();
+    final InstanceSnapshot heavy = snapshot(0, 2_816, 4_219, 1.5, 1L, 0L, 0, false, 2_000L, true, 1_600L, 4_219L, 5_120L);
+    assertThat(detector.evaluate(new InstanceState(), with(heavy, true, null), CONFIG)).get()
+        .extracting(Finding::summary).asString().contains("takes the whole container (memory.oom.group)");
+    assertThat(detector.evaluate(new InstanceState(), heavy, CONFIG)).get()
+        .extracting(Finding::summary).asString().doesNotContain("memory.oom.group");
+    // fits a BGSAVE, not a full sync: the replica's buffer may grow to its hard limit meanwhile
+    final InstanceSnapshot light = snapshot(0, 2_816, 3_000, 1.1, 1L, 0L, 0, false, 2_000L, true, 100L, 3_000L, 5_120L);
+    final dev.oomwatch.join.RedisDetail primary = new dev.oomwatch.join.RedisDetail("7.2.4", null, null, null, null, 0L,
+        1024L * 1024, null, "master", 1L, 0, 3L, 1024L * 1024, "ok", "ok", true, true, false, true, 2_560 * MB);
+    final Finding sync = detector.evaluate(new InstanceState(), with(light, null, primary), CONFIG).orElseThrow();
+    assertThat(sync.severity()).isEqualTo(Severity.WARNING);
+    assertThat(sync.summary()).startsWith("A replica's full sync from h:6379 would need about")
+        .contains("of the replica's output buffer");
+    assertThat(sync.evidence()).containsEntry("replicaBufferLimitBytes", String.valueOf(2_560 * MB));
+    assertThat(detector.evaluate(new InstanceState(), light, CONFIG)).as("no replicas").isEmpty();
+  }
+
+  private static InstanceSnapshot with(final InstanceSnapshot s, final Boolean oomGroup,
+      final dev.oomwatch.join.RedisDetail detail) {
+    return new InstanceSnapshot(s.host(), s.instance(), s.timestampMs(), s.reachable(), s.runId(), s.pid(), s.uptimeSeconds(),
+        s.usedMemory(), s.usedMemoryRss(), s.maxmemory(), s.totalSystemMemory(), s.fragmentationRatio(), s.lastCowSize(),
+        s.currentCowSize(), s.forkPercent(), s.keysProcessed(), s.keysTotal(), s.redisForking(), s.latestForkUsec(),
+        s.totalForks(), s.oomErrors(), s.persistent(), s.topClientOmem(), s.topClient(), s.monitorClients(),
+        s.normalBuffersUnlimited(), s.kernelTimestampMs(), s.serverRss(), s.childPid(), s.childRss(), s.cgroupPath(),
+        s.cgroupUsage(), s.cgroupAnon(), s.cgroupLimit(), s.hostMemTotal(), s.identity(), s.podName(), s.podNamespace(),
+        s.containerName(), s.workingSet(), s.limitPath(), s.limitPathUsage(), 2, oomGroup, s.serverAnonHugePages(), detail);
+  }
+
+  @Test
   void transparentHugePagesAreJudgedPerInstance() {
     final KernelView always = new KernelView(0, 16_384 * MB, 1, "always", 0L, List.of());
     final KernelView madvise = new KernelView(0, 16_384 * MB, 1, "madvise", 0L, List.of());
