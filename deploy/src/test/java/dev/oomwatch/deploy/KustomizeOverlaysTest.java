@@ -1,0 +1,102 @@
+package dev.oomwatch.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Kustomize base and its overlays rendered by kubectl's own kustomize, as a platform team
+ * applies them: every object of the API's kinds read into its types with no unknown field, each
+ * overlay doing what it says, and the PrometheusRule's rules passing promtool's check and tests.
+ */
+class KustomizeOverlaysTest {
+  private static final YAMLMapper YAML = new YAMLMapper();
+
+  @TempDir Path dir;
+
+  @Test
+  void theBaseRendersTheManifestsAsTheyAre() throws Exception {
+    final List<JsonNode> docs = render("kubernetes");
+    assertThat(KubernetesManifestsTest.read("kustomize base", docs)).extracting(HasMetadata::getKind)
+        .containsExactlyInAnyOrderElementsOf(KubernetesManifestsTest.all().stream().map(HasMetadata::getKind).toList());
+  }
+
+  @Test
+  void anExistingNamespaceGetsEveryObjectAndNoNamespaceIsMade() throws Exception {
+    final List<HasMetadata> objects = KubernetesManifestsTest.read("existing-namespace", render("overlays/existing-namespace"));
+    assertThat(objects).noneMatch(o -> o instanceof Namespace);
+    assertThat(objects).isNotEmpty().allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("observability"));
+  }
+
+  @Test
+  void aSecuredKafkaAsksForSaslOverTls() throws Exception {
+    final ConfigMap config = KubernetesManifestsTest.read("secured-kafka", render("overlays/secured-kafka")).stream()
+        .filter(o -> o instanceof ConfigMap).map(o -> (ConfigMap) o).findFirst().orElseThrow();
+    assertThat(config.getData()).containsEntry("OOMWATCH_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+        .containsEntry("OOMWATCH_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+        .containsKey("OOMWATCH_KAFKA_BOOTSTRAP_SERVERS");
+  }
+
+  @Test
+  void thePrometheusOperatorGetsAPodMonitorAndRulesPromtoolPasses() throws Exception {
+    final List<JsonNode> docs = render("overlays/prometheus-operator");
+    final List<JsonNode> core = new ArrayList<>();
+    JsonNode monitor = null;
+    JsonNode rule = null;
+    for (final JsonNode d : docs) {
+      switch (d.path("kind").asText()) {
+        case "PodMonitor" -> monitor = d;
+        case "PrometheusRule" -> rule = d;
+        default -> core.add(d);
+      }
+    }
+    KubernetesManifestsTest.read("prometheus-operator", core);
+    assertThat(monitor).isNotNull();
+    assertThat(monitor.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
+    assertThat(monitor.at("/spec/selector/matchLabels/app.kubernetes.io~1part-of").asText()).isEqualTo("oomwatch");
+    assertThat(monitor.at("/spec/podMetricsEndpoints/0/port").asText()).as("every pod's port is named metrics")
+        .isEqualTo("metrics");
+    assertThat(rule).isNotNull();
+    final Path rules = dir.resolve("oomwatch-rules.yml");
+    Files.writeString(rules, YAML.writeValueAsString(rule.get("spec")));
+    assertThat(run("promtool", "check", "rules", rules.toString())).as("promtool check rules").startsWith("0\n");
+    final Path tests = dir.resolve("oomwatch-rules-test.yml");
+    Files.writeString(tests, Files.readString(Path.of("src/test/resources/prometheus-rule-test.yml"))
+        .replace("  - RULES", "  - " + rules));
+    final String tested = run("promtool", "test", "rules", tests.toString());
+    assertThat(tested).as("promtool test rules").startsWith("0\n").contains("SUCCESS");
+  }
+
+  private List<JsonNode> render(final String folder) throws Exception {
+    final String out = run("kubectl", "kustomize", folder);
+    assertThat(out).as("kubectl kustomize %s", folder).startsWith("0\n");
+    try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(out.substring(2))) {
+      return docs.readAll();
+    }
+  }
+
+  /** The exit code, a line break, then what it printed. */
+  private static String run(final String... command) throws IOException, InterruptedException {
+    final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return "-1\n" + out;
+    }
+    return p.exitValue() + "\n" + out;
+  }
+}
