@@ -194,7 +194,7 @@ public final class AlertmanagerBridge implements AutoCloseable {
     long backoffMs = 1_000;
     while (running) {
       final String json = AlertmanagerPayload.toJson(alerts, System.currentTimeMillis(),
-          config.endsAtAhead().toMillis(), config.pageUrl()).toString();
+          config.endsAtAhead().toMillis(), config.pageUrl(), config.extras()).toString();
       final AlertmanagerClient.Outcome outcome = client.post(json);
       outcome.failedAlertmanagers().forEach(who -> failures.computeIfAbsent(who, k -> new LongAdder()).increment());
       if (outcome.delivered() || outcome.refused()) {

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The bridge's settings. Keys: {@code alertmanager.<name>}.
@@ -35,10 +36,18 @@ public record AlertmanagerConfig(
     boolean insecureSkipVerify,
     String groupId,
     MetricsConfig metrics,
-    KafkaSettings kafka) {
+    KafkaSettings kafka,
+    Map<String, String> extraLabels,
+    String runbookUrl) {
 
   public static final String URLS = "alertmanager.urls";
   public static final String PAGE_URL = "alertmanager.page.url";
+  /** Fixed labels on every alert, e.g. alertmanager.labels.cluster=prod-eu-1: one Alertmanager, many clusters. */
+  public static final String LABELS_PREFIX = "alertmanager.labels.";
+  /** Where docs/runbooks.md is served; each alert's runbook_url is it with the type's anchor. */
+  public static final String RUNBOOK_URL = "alertmanager.runbook.url";
+  static final java.util.Set<String> OWN_LABELS = java.util.Set.of("alertname", "severity", "host", "instance", "pod",
+      "namespace", "container");
   /** endsAt is this many resend intervals ahead, as Prometheus sets it. */
   static final int ENDS_AT_RESENDS = 4;
 
@@ -60,7 +69,32 @@ public record AlertmanagerConfig(
         s.getBoolean("alertmanager.tls.insecure.skip.verify", false),
         s.get("alertmanager.group.id", "oomwatch-alertmanager"),
         MetricsConfig.from(s, "alertmanager", MetricsConfig.ALERTMANAGER_PORT),
-        KafkaSettings.from(s));
+        KafkaSettings.from(s),
+        extraLabels(s),
+        s.get(RUNBOOK_URL, null));
+  }
+
+  /** {@code alertmanager.labels.<name>=<value>}: Prometheus label names, none of oomwatch's own. */
+  static Map<String, String> extraLabels(final Settings s) {
+    final Map<String, String> labels = new java.util.TreeMap<>();
+    s.asMap().forEach((key, value) -> {
+      if (key.startsWith(LABELS_PREFIX) && key.length() > LABELS_PREFIX.length()) {
+        final String name = key.substring(LABELS_PREFIX.length());
+        if (!name.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
+          throw new IllegalArgumentException(key + ": '" + name + "' is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+        }
+        if (OWN_LABELS.contains(name)) {
+          throw new IllegalArgumentException(key + ": '" + name + "' is a label oomwatch sets itself " + OWN_LABELS);
+        }
+        labels.put(name, value);
+      }
+    });
+    return java.util.Collections.unmodifiableMap(labels);
+  }
+
+  /** What every alert carries besides its own labels and annotations. */
+  AlertmanagerPayload.Extras extras() {
+    return new AlertmanagerPayload.Extras(extraLabels, runbookUrl);
   }
 
   /** "http://am:9093" or "http://am:9093/prefix/" as given; the API lives under it. */

@@ -43,11 +43,28 @@ public final class AlertmanagerPayload {
    * resolved one ended when it resolved.
    */
   public static ObjectNode toJson(final Alert alert, final long nowMs, final long endsAtAheadMs, final String pageUrl) {
+    return toJson(alert, nowMs, endsAtAheadMs, pageUrl, Extras.NONE);
+  }
+
+  /**
+   * What a deployment adds to every alert: fixed labels (the cluster it watches, a team) and the
+   * base of the runbook links (each alert's {@code runbook_url} is it with the type's anchor).
+   */
+  public record Extras(Map<String, String> labels, String runbookBase) {
+    public static final Extras NONE = new Extras(Map.of(), null);
+  }
+
+  public static ObjectNode toJson(final Alert alert, final long nowMs, final long endsAtAheadMs, final String pageUrl,
+      final Extras extras) {
     final ObjectNode node = JsonNodeFactory.instance.objectNode();
     final ObjectNode labels = node.putObject("labels");
+    new TreeMap<>(extras.labels()).forEach(labels::put);
     labels(alert).forEach(labels::put);
     final ObjectNode annotations = node.putObject("annotations");
     annotations.put("summary", alert.getSummary());
+    if (extras.runbookBase() != null) {
+      annotations.put("runbook_url", extras.runbookBase() + "#" + alert.getType().name().toLowerCase(Locale.ROOT));
+    }
     annotations.put("description", describe(alert.getEvidence()));
     putIfKnown(annotations, "first_check", alert.getFirstCheck());
     putIfKnown(annotations, "fix", alert.getFix());
@@ -67,8 +84,13 @@ public final class AlertmanagerPayload {
 
   public static ArrayNode toJson(final Collection<Alert> alerts, final long nowMs, final long endsAtAheadMs,
       final String pageUrl) {
+    return toJson(alerts, nowMs, endsAtAheadMs, pageUrl, Extras.NONE);
+  }
+
+  public static ArrayNode toJson(final Collection<Alert> alerts, final long nowMs, final long endsAtAheadMs,
+      final String pageUrl, final Extras extras) {
     final ArrayNode array = JsonNodeFactory.instance.arrayNode();
-    alerts.forEach(a -> array.add(toJson(a, nowMs, endsAtAheadMs, pageUrl)));
+    alerts.forEach(a -> array.add(toJson(a, nowMs, endsAtAheadMs, pageUrl, extras)));
     return array;
   }
 

@@ -110,4 +110,23 @@ class AlertmanagerPayloadTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> AlertmanagerConfig.apiBase("am:9093"))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aDeploymentsFixedLabelsAndRunbookLinksGoOnEveryAlert() {
+    final AlertmanagerConfig config = AlertmanagerConfig.from(dev.oomwatch.config.Settings.of(Map.of(
+        "alertmanager.urls", "http://am:9093", "alertmanager.labels.cluster", "prod-eu-1",
+        "alertmanager.labels.team", "cache", "alertmanager.runbook.url", "https://docs.example/oomwatch/runbooks.md")));
+    final ObjectNode json = AlertmanagerPayload.toJson(kill(AlertStatus.FIRING), FIRED, 240_000, "http://x/", config.extras());
+    assertThat(json.at("/labels/cluster").asText()).isEqualTo("prod-eu-1");
+    assertThat(json.at("/labels/team").asText()).isEqualTo("cache");
+    assertThat(json.at("/labels/alertname").asText()).isEqualTo("KERNEL_OOM_KILL");
+    assertThat(json.at("/annotations/runbook_url").asText())
+        .isEqualTo("https://docs.example/oomwatch/runbooks.md#kernel_oom_kill");
+    assertThat(AlertmanagerPayload.toJson(kill(AlertStatus.FIRING), FIRED, 240_000, "http://x/").get("annotations")
+        .has("runbook_url")).as("none unless set").isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AlertmanagerConfig.from(dev.oomwatch.config.Settings.of(
+        Map.of("alertmanager.labels.severity", "x")))).hasMessageContaining("a label oomwatch sets itself");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AlertmanagerConfig.from(dev.oomwatch.config.Settings.of(
+        Map.of("alertmanager.labels.9x", "x")))).hasMessageContaining("not a Prometheus label name");
+  }
 }
