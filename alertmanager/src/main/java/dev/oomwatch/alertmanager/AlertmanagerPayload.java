@@ -35,6 +35,8 @@ public final class AlertmanagerPayload {
     putIfKnown(labels, "pod", alert.getPodName());
     putIfKnown(labels, "namespace", alert.getPodNamespace());
     putIfKnown(labels, "container", alert.getContainerName());
+    // the collector's cluster.id, over a bridge's fixed alertmanager.labels.cluster
+    putIfKnown(labels, "cluster", alert.getCluster());
     return labels;
   }
 

@@ -118,6 +118,10 @@ class AlertmanagerPayloadTest {
         "alertmanager.labels.team", "cache", "alertmanager.runbook.url", "https://docs.example/oomwatch/runbooks.md")));
     final ObjectNode json = AlertmanagerPayload.toJson(kill(AlertStatus.FIRING), FIRED, 240_000, "http://x/", config.extras());
     assertThat(json.at("/labels/cluster").asText()).isEqualTo("prod-eu-1");
+    // an alert that says its cluster (the collector's cluster.id) is labelled so, over the bridge's
+    final Alert fromUs = killBuilder(AlertStatus.FIRING).setCluster("prod-us-2").build();
+    assertThat(AlertmanagerPayload.toJson(fromUs, FIRED, 240_000, "http://x/", config.extras()).at("/labels/cluster").asText())
+        .isEqualTo("prod-us-2");
     assertThat(json.at("/labels/team").asText()).isEqualTo("cache");
     assertThat(json.at("/labels/alertname").asText()).isEqualTo("KERNEL_OOM_KILL");
     assertThat(json.at("/annotations/runbook_url").asText())

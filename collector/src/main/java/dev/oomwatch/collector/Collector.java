@@ -70,7 +70,8 @@ public final class Collector implements AutoCloseable {
 
   private Collector(final CollectorConfig config) {
     this.config = config;
-    this.publisher = new Publisher(config.kafka(), config.bufferRecords(), config.publishGather(), forks::any, metrics);
+    this.publisher = new Publisher(config.kafka(), config.bufferRecords(), config.publishGather(), forks::any, metrics)
+        .stampingCluster(config.cluster().orElse(null));
     this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
         .nettyCustomizer(RedisSampler.replyBudget(config.redisReplyMaxBytes())).build();
     this.redisClient = RedisClient.create(resources);

@@ -37,6 +37,8 @@ public record CollectorConfig(
     Settings settings) {
 
   public static final String HOST = "host.id";
+  /** The cluster this collector's host belongs to, in every record it publishes: one Kafka, many clusters. */
+  public static final String CLUSTER = "cluster.id";
   public static final String REDIS_URIS = "redis.uris";
   public static final String INTERVAL = "sample.interval";
   public static final String FORK_INTERVAL = "sample.fork.interval";
@@ -66,6 +68,11 @@ public record CollectorConfig(
     final Duration timeout = settings.getDuration(REDIS_TIMEOUT, Duration.ofMillis(Math.max(100, interval.toMillis() * 8 / 10)));
     final int defaultBuffer = bufferFor(uris.size(), interval);
     final DiscoveryConfig discovery = DiscoveryConfig.from(settings, !uris.isEmpty());
+    settings.get(CLUSTER).ifPresent(c -> {
+      if (!c.matches("[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")) {
+        throw new IllegalArgumentException(CLUSTER + " must be 1 to 63 letters, digits, '.', '_' or '-': " + c);
+      }
+    });
     if (discovery.usesTls() && settings.get(REDIS_TLS_CA).isEmpty()) {
       // a discovered server's name is not checked (it is reached by its pod's address), so without a
       // CA of its own any certificate a public CA signed would pass
@@ -131,5 +138,10 @@ public record CollectorConfig(
     } catch (UnknownHostException e) {
       return "localhost";
     }
+  }
+
+  /** {@link #CLUSTER}, when set. */
+  public java.util.Optional<String> cluster() {
+    return settings.get(CLUSTER).filter(c -> !c.isBlank());
   }
 }

@@ -66,7 +66,7 @@ class UnprivilegedCollectorIT {
       final Process collector = new ProcessBuilder(SCRIPT.toString(), "collector",
           "--bootstrap", kafka.bootstrapServers(), "--host-id", "node-1",
           "--set", "sample.interval=500ms", "--set", "redis.discover.interval=500ms",
-          "--set", "topic.partitions=1", "--set", "metrics.enabled=false",
+          "--set", "topic.partitions=1", "--set", "metrics.enabled=false", "--set", "cluster.id=it-cluster",
           "--set", "kernel.runtime.bundles=" + node.bundlePattern())
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
       try {
@@ -94,6 +94,9 @@ class UnprivilegedCollectorIT {
         assertThat(server.getContainer().getPodName()).isEqualTo("cache-0");
         assertThat(server.getContainer().getPodNamespace()).as("from the bundle").isEqualTo("shop");
         assertThat(server.getCgroup().getLimit()).isEqualTo(128 * MB);
+        // every record says the cluster it came from
+        assertThat(redis).allMatch(r -> "it-cluster".equals(r.getCluster()));
+        assertThat(host).allMatch(h -> "it-cluster".equals(h.getCluster()));
 
         // the kernel's log, read as nobody with syslog: a kill in a cgroup of its own
         try (MemoryCgroup cgroup = MemoryCgroup.create("oomwatch-test-nobody-" + ProcessHandle.current().pid(), 32 * MB)) {
@@ -102,7 +105,8 @@ class UnprivilegedCollectorIT {
           final List<KernelEvent> kills = TopicRecords.read(kafka.bootstrapServers(), "oomwatch.kernel-events",
               Serdes.kernelEvent().deserializer(), list -> list.stream()
                   .anyMatch(e -> cgroup.path().equals(e.getTaskMemcg())), WAIT);
-          assertThat(kills).anyMatch(e -> cgroup.path().equals(e.getTaskMemcg()) && "tail".equals(e.getVictimComm()));
+          assertThat(kills).anyMatch(e -> cgroup.path().equals(e.getTaskMemcg()) && "tail".equals(e.getVictimComm())
+              && "it-cluster".equals(e.getCluster()));
         }
 
         // the node's root, as the pod's /proc entry reaches it: readable, not writable, with the

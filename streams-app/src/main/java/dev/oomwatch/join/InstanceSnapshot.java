@@ -56,7 +56,9 @@ public record InstanceSnapshot(
     // the server's memory in transparent huge pages (smaps_rollup AnonHugePages)
     Long serverAnonHugePages,
     // Redis's own account of its memory, forks, replication and persistence
-    RedisDetail detail) {
+    RedisDetail detail,
+    // the cluster its collector said it is in (cluster.id)
+    String cluster) {
 
   /**
    * What the OOM killer will judge against: the smallest cgroup limit on the instance's path to the
@@ -120,7 +122,7 @@ public record InstanceSnapshot(
         keysTotal, redisForking, latestForkUsec, totalForks, oomErrors, persistent, topClientOmem, topClient,
         monitorClients, normalBuffersUnlimited, kernelTimestampMs, serverRss, childPid, childRss, cgroupPath,
         cgroupUsage, cgroupAnon, cgroupLimit, hostMemTotal, identity, podName, podNamespace, containerName, workingSet,
-        limitPath, limitPathUsage, cgroupVersion, oomGroup, serverAnonHugePages, detail);
+        limitPath, limitPathUsage, cgroupVersion, oomGroup, serverAnonHugePages, detail, cluster);
   }
 
   /** Fork progress in [0,1] from Redis's own counters, or null when it does not say. */

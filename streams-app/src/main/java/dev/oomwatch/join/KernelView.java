@@ -18,7 +18,8 @@ public record KernelView(
     Integer overcommitMemory,
     String thpEnabled,
     Long oomKill,
-    List<Proc> processes) {
+    List<Proc> processes,
+    String cluster) {
 
   /** One redis-server or fork child. */
   public record Proc(
@@ -40,7 +41,8 @@ public record KernelView(
         sample.getOvercommitMemory(),
         sample.getThpEnabled(),
         sample.getOomKill(),
-        procs(sample.getProcesses()));
+        procs(sample.getProcesses()),
+        sample.getCluster());
   }
 
   private static List<Proc> procs(final List<ProcessMemory> processes) {

@@ -41,7 +41,8 @@ public final class SnapshotBuilder {
         cgroup == null ? null : cgroup.version(),
         cgroup == null ? null : cgroup.oomGroup(),
         server == null ? null : server.anonHugePages(),
-        r.detail());
+        r.detail(),
+        r.cluster());
   }
 
   static InstanceSnapshot redisOnly(final RedisSample s) {
@@ -64,7 +65,7 @@ public final class SnapshotBuilder {
         s.getConfig() == null ? null : normalUnlimited(s.getConfig().getClientOutputBufferLimit()),
         null, null, null, null, null, null, null, null, null,
         s.getIdentity(), s.getPodName(), s.getPodNamespace(), s.getContainerName(), null, null, null,
-        null, null, null, s.getReachable() ? RedisDetail.of(s) : null);
+        null, null, null, s.getReachable() ? RedisDetail.of(s) : null, s.getCluster());
   }
 
   /**

@@ -228,7 +228,7 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
       final Detector kill = new KernelOomKillDetector();
       final List<Finding> findings = new ArrayList<>();
       kill.evaluate(state, at, config).ifPresent(findings::add);
-      emit(step(event.getHost(), who.instance(), EnumSet.of(AlertType.KERNEL_OOM_KILL), findings, at.timestampMs()), recordTs);
+      emit(step(event.getHost(), who.instance(), EnumSet.of(AlertType.KERNEL_OOM_KILL), findings, at.timestampMs()), recordTs, state);
     }
     instances.put(key, state);
   }
@@ -262,7 +262,8 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
         detector.evaluate(state, snapshot, config).ifPresent(findings::add);
       }
     }
-    emit(step(snapshot.host(), snapshot.instance(), types, findings, snapshot.timestampMs()), recordTs);
+    // labelled from this state: a new instance's is not in the store until the step is saved
+    emit(step(snapshot.host(), snapshot.instance(), types, findings, snapshot.timestampMs()), recordTs, state);
   }
 
   private void judgeHost(final String host, final KernelView view, final HostWindow window,
@@ -340,8 +341,13 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
   }
 
   private void emit(final List<Alert> events, final long recordTs) {
+    emit(events, recordTs, null);
+  }
+
+  /** {@code state}: the instance's, when the caller holds it (else it is read from the store). */
+  private void emit(final List<Alert> events, final long recordTs, final InstanceState state) {
     for (final Alert alert : events) {
-      labelWithPod(alert);
+      labelWithPod(alert, state);
       final long ts = Math.max(recordTs, 0);
       context.forward(new Record<>(alert.getHost(), alert, ts), OomwatchTopology.ALERTS_SINK);
       final String key = alertKey(alert.getHost(), alert.getInstance(), alert.getType());
@@ -399,16 +405,21 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
   }
 
   /** An instance's alert names its pod and container, where the collector knew them. */
-  private void labelWithPod(final Alert alert) {
+  private void labelWithPod(final Alert alert, final InstanceState held) {
     if (alert.getInstance() == null) {
+      // a host's alert: the cluster its kernel samples say
+      final HostWindow window = hosts.get(alert.getHost());
+      final KernelView view = window == null ? null : window.latest();
+      alert.setCluster(view == null ? null : view.cluster());
       return;
     }
-    final InstanceState state = instances.get(instanceKey(alert.getHost(), alert.getInstance()));
+    final InstanceState state = held != null ? held : instances.get(instanceKey(alert.getHost(), alert.getInstance()));
     final InstanceSnapshot latest = state == null ? null : dev.oomwatch.detect.KernelOomKillDetector.named(state, state.latest());
     if (latest != null) {
       alert.setPodName(latest.podName());
       alert.setPodNamespace(latest.podNamespace());
       alert.setContainerName(latest.containerName());
+      alert.setCluster(latest.cluster());
     }
   }
 

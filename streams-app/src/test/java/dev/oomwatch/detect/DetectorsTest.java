@@ -22,7 +22,7 @@ class DetectorsTest {
         "slow@1.2.3.4:5 cmd=subscribe", monitors, unlimited, ts, rssMb * MB, null, null,
         cgroupLimitMb == null ? null : "/redis", cgroupUsageMb == null ? null : cgroupUsageMb * MB, null,
         cgroupLimitMb == null ? null : cgroupLimitMb * MB, 16_384 * MB, null, null, null, null, null, null, null,
-        null, null, null, null);
+        null, null, null, null, null);
   }
 
   static InstanceSnapshot plain(final long ts, final long usedMb, final long rssMb, final Double frag) {
@@ -95,8 +95,8 @@ class DetectorsTest {
 
   @Test
   void hostSettings() {
-    final KernelView risky = new KernelView(0, 16_384 * MB, 0, "always", 0L, List.of());
-    final KernelView safe = new KernelView(0, 16_384 * MB, 1, "never", 0L, List.of());
+    final KernelView risky = new KernelView(0, 16_384 * MB, 0, "always", 0L, List.of(), null);
+    final KernelView safe = new KernelView(0, 16_384 * MB, 1, "never", 0L, List.of(), null);
     final HostInstances persistent = new HostInstances(true, false, List.of(plain(0, 100, 120, 1.2)));
     final HostInstances volatileOnly = new HostInstances(false, false, List.of(plain(0, 100, 120, 1.2)));
     assertThat(new HostSettingsDetectors.Overcommit().evaluate(risky, persistent, CONFIG)).isPresent();
@@ -135,13 +135,14 @@ class DetectorsTest {
         s.totalForks(), s.oomErrors(), s.persistent(), s.topClientOmem(), s.topClient(), s.monitorClients(),
         s.normalBuffersUnlimited(), s.kernelTimestampMs(), s.serverRss(), s.childPid(), s.childRss(), s.cgroupPath(),
         s.cgroupUsage(), s.cgroupAnon(), s.cgroupLimit(), s.hostMemTotal(), s.identity(), s.podName(), s.podNamespace(),
-        s.containerName(), s.workingSet(), s.limitPath(), s.limitPathUsage(), 2, oomGroup, s.serverAnonHugePages(), detail);
+        s.containerName(), s.workingSet(), s.limitPath(), s.limitPathUsage(), 2, oomGroup, s.serverAnonHugePages(), detail,
+        s.cluster());
   }
 
   @Test
   void transparentHugePagesAreJudgedPerInstance() {
-    final KernelView always = new KernelView(0, 16_384 * MB, 1, "always", 0L, List.of());
-    final KernelView madvise = new KernelView(0, 16_384 * MB, 1, "madvise", 0L, List.of());
+    final KernelView always = new KernelView(0, 16_384 * MB, 1, "always", 0L, List.of(), null);
+    final KernelView madvise = new KernelView(0, 16_384 * MB, 1, "madvise", 0L, List.of(), null);
     final HostSettingsDetectors.TransparentHugePages thp = new HostSettingsDetectors.TransparentHugePages();
     assertThat(thp.evaluate(madvise, HostInstances.NONE, CONFIG)).as("a host without Redis").isEmpty();
     assertThat(thp.evaluate(always, HostInstances.NONE, CONFIG)).as("a host without Redis").isEmpty();
@@ -177,6 +178,6 @@ class DetectorsTest {
         s.normalBuffersUnlimited(), s.kernelTimestampMs(), s.serverRss(), s.childPid(), s.childRss(), s.cgroupPath(),
         s.cgroupUsage(), s.cgroupAnon(), s.cgroupLimit(), s.hostMemTotal(), s.identity(), s.podName(), s.podNamespace(),
         s.containerName(), s.workingSet(), s.limitPath(), s.limitPathUsage(), s.cgroupVersion(), s.oomGroup(), anonHuge,
-        detail);
+        detail, s.cluster());
   }
 }

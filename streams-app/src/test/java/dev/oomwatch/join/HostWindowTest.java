@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class HostWindowTest {
   private static KernelView at(final long ts) {
-    return new KernelView(ts, 1L, 0, "never", 0L, List.of());
+    return new KernelView(ts, 1L, 0, "never", 0L, List.of(), null);
   }
 
   private static List<Long> times(final HostWindow w) {

@@ -46,12 +46,17 @@ class ScenarioTest {
     final Series s = new Series("cache-11", 6379, "/redis", 4_000);
     s.replicas = 1;
     s.backlogMb = 1;
+    s.cluster = "prod-eu-1";
+    s.overcommit = 0;
     try (TopologyHarness t = new TopologyHarness()) {
       for (int i = 0; i < 5; i++) {
         t.send(s.redis(T0 + i * 1000L, 100, 120, false, null));
         t.send(s.kernel(T0 + i * 1000L + 500, 120, null, 0, 130));
       }
       final List<Alert> first = t.drain();
+      // instance and host alerts alike say the cluster their samples came from
+      assertThat(first).isNotEmpty().allMatch(a -> "prod-eu-1".equals(a.getCluster()));
+      assertThat(first).anyMatch(a -> a.getType() == AlertType.OVERCOMMIT_HEURISTIC && a.getInstance() == null);
       assertThat(first).filteredOn(a -> a.getType() == AlertType.REPL_BACKLOG_SMALL).singleElement().satisfies(a -> {
         assertThat(a.getSeverity()).isEqualTo(Severity.WARNING);
         assertThat(a.getSummary()).contains("1 replica and a replication backlog of 1 MB");

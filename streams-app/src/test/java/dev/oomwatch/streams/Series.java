@@ -44,6 +44,7 @@ final class Series {
   List<String> replicaStates = List.of();
   String redisVersion = "7.0.15";
   String pod;
+  String cluster;
 
   Series(final String host, final int port, final String cgroup, final long limitMb) {
     this.host = host;
@@ -74,7 +75,7 @@ final class Series {
         .setConfig(config)
         .setRdbLastBgsaveStatus(bgsaveStatus).setRole("master").setConnectedSlaves(replicas)
         .setReplBacklogSize(backlogMb * MB).setSyncFull(syncFull).setReplicaStates(replicaStates)
-        .setUsedMemoryDataset(usedMb * MB * 9 / 10)
+        .setUsedMemoryDataset(usedMb * MB * 9 / 10).setCluster(cluster)
         .build();
   }
 
@@ -96,7 +97,7 @@ final class Series {
           .setRole(ProcessRole.FORK_CHILD).setServerPid(pid).setVmRss(childRssMb * MB).setCgroup(memory).build());
     }
     return HostSample.newBuilder().setHost(host).setTimestampMs(ts).setMemTotal(16_384 * MB)
-        .setMemAvailable(8_000 * MB).setOomKill(0L).setOvercommitMemory(overcommit).setThpEnabled(thp)
+        .setMemAvailable(8_000 * MB).setOomKill(0L).setOvercommitMemory(overcommit).setThpEnabled(thp).setCluster(cluster)
         .setProcesses(processes).build();
   }
 

@@ -53,6 +53,7 @@ public final class Publisher implements AutoCloseable {
   private final Thread sender;
   private volatile boolean running = true;
   private boolean brokerAway;
+  private volatile String cluster;
 
   public Publisher(final KafkaSettings kafka, final int capacity, final CollectorMetrics metrics) {
     this(kafka, capacity, Duration.ZERO, () -> true, metrics);
@@ -107,8 +108,18 @@ public final class Publisher implements AutoCloseable {
     return props;
   }
 
+  /** Every record carries this in its {@code cluster} field (null: none set). */
+  public Publisher stampingCluster(final String cluster) {
+    this.cluster = cluster;
+    return this;
+  }
+
   /** Queues one record; {@code keep} marks records that must outlive samples when the buffer is full. */
   public void publish(final Topic topic, final String host, final SpecificRecord value, final boolean keep) {
+    final org.apache.avro.Schema.Field field = cluster == null ? null : value.getSchema().getField("cluster");
+    if (field != null) {
+      value.put(field.pos(), cluster);
+    }
     @SuppressWarnings({"unchecked", "rawtypes"})
     final byte[] bytes = ((dev.oomwatch.wire.AvroSerde) Serdes.forTopic(topic)).encode(value);
     final int dropped = buffer.offer(new ProducerRecord<>(kafka.topic(topic), host, bytes), keep);
