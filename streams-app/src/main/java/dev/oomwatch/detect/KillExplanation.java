@@ -159,7 +159,17 @@ public record KillExplanation(
             next.add("The save failed (rdb_last_bgsave_status:err).");
           }
         }
-        default -> next.add("The fork's work (a save, a rewrite, a module's task) failed; the server is up.");
+        default -> {
+          // the kill came before Redis said what it forked for: what follows depends on it
+          if (d != null && Boolean.TRUE.equals(d.savePoints()) && !Boolean.FALSE.equals(d.stopWritesOnBgsaveError())) {
+            next.add("The fork's work failed; the server is up. If it was a save (save points are set and "
+                + "stop-writes-on-bgsave-error is " + (d.stopWritesOnBgsaveError() == null ? "yes by default" : "yes")
+                + "), Redis now refuses every write with -MISCONF until a save succeeds: PERSISTENCE_FAILED says so "
+                + "once Redis reports the failure.");
+          } else {
+            next.add("The fork's work (a save, a rewrite, a module's task) failed; the server is up.");
+          }
+        }
       }
       return next;
     }

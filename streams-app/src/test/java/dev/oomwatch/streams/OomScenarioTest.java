@@ -190,6 +190,26 @@ class OomScenarioTest {
   }
 
   @Test
+  void aChildKilledBeforeRedisSaidWhatItForkedForStillSaysWhatASaveFailureMeans() {
+    // Found by the end-to-end kill test on a slower machine: the kernel saw the child and killed it
+    // before any Redis sample said a BGSAVE ran, so the fork's kind was unknown and the explanation
+    // said nothing of -MISCONF, which followed.
+    final Series s = new Series("cache-01", 6379, "/redis", 600);
+    try (TopologyHarness t = new TopologyHarness()) {
+      for (int i = 0; i < 60; i++) {
+        t.send(s.redis(T0 + i * 1000L, 400, 430, false, null));
+        t.send(s.kernel(T0 + i * 1000L + 500, 430, null, 0, 440));
+      }
+      t.send(s.kernel(T0 + 60_050, 432, 5000L, 12, 445));
+      t.drain();
+      t.send(s.kill(T0 + 60_300, 5000, 150));
+      final Alert kill = t.drain().stream().filter(a -> a.getType() == AlertType.KERNEL_OOM_KILL).findFirst().orElseThrow();
+      assertThat(kill.getEvidence()).containsEntry("victimRole", "FORK_CHILD").containsEntry("forkKind", "FORK");
+      assertThat(kill.getEvidence().get("next")).contains("If it was a save").contains("-MISCONF");
+    }
+  }
+
+  @Test
   void aServerKillReadAfterTheRestartSampleIsStillTheServers() {
     // Found by the two-instance API test: all records produced at once, the restart's Redis sample
     // (another topic) was processed before the kill, and the old server pid was taken for a child.
