@@ -45,7 +45,9 @@ class KubernetesManifestsTest {
       "v1/Namespace", Namespace.class, "v1/ConfigMap", ConfigMap.class, "v1/Secret", Secret.class,
       "v1/Service", Service.class, "apps/v1/DaemonSet", DaemonSet.class, "apps/v1/StatefulSet", StatefulSet.class,
       "apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
-      "networking.k8s.io/v1/NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+      "networking.k8s.io/v1/NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class,
+      "policy/v1/PodDisruptionBudget", io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class,
+      "scheduling.k8s.io/v1/PriorityClass", io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass.class);
   private static final YAMLMapper YAML = (YAMLMapper) new YAMLMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -87,8 +89,73 @@ class KubernetesManifestsTest {
     final List<HasMetadata> objects = all();
     assertThat(objects).extracting(HasMetadata::getKind)
         .contains("Namespace", "DaemonSet", "StatefulSet", "Service", "ConfigMap");
-    assertThat(objects).filteredOn(o -> !(o instanceof Namespace))
-        .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("oomwatch"));
+    // the collector and what it reads in the namespace Pod Security lets it have the node; the rest
+    // where "restricted" is enforced; a PriorityClass is the cluster's
+    final Set<String> node = Set.of("DaemonSet/oomwatch-collector", "ConfigMap/oomwatch", "Secret/oomwatch-redis");
+    for (final HasMetadata o : objects) {
+      final String id = o.getKind() + "/" + o.getMetadata().getName();
+      if (o instanceof Namespace || o instanceof io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass) {
+        assertThat(o.getMetadata().getNamespace()).as(id).isNull();
+      } else if (!node.contains(id)) {
+        assertThat(o.getMetadata().getNamespace()).as(id).isEqualTo("oomwatch");
+      } else if (!(o instanceof ConfigMap)) {
+        assertThat(o.getMetadata().getNamespace()).as(id).isEqualTo("oomwatch-node");
+      }
+    }
+    // the settings once for each namespace, alike
+    final List<ConfigMap> settings = objects.stream().filter(o -> o instanceof ConfigMap).map(o -> (ConfigMap) o)
+        .filter(c -> c.getMetadata().getName().equals("oomwatch")).toList();
+    assertThat(settings).extracting(c -> c.getMetadata().getNamespace()).containsExactlyInAnyOrder("oomwatch", "oomwatch-node");
+    assertThat(settings.get(0).getData()).isEqualTo(settings.get(1).getData());
+  }
+
+  @Test
+  void everyPodButTheCollectorsPassesPodSecurityRestrictedWhereItIsEnforced() throws IOException {
+    final Map<String, Namespace> namespaces = all().stream().filter(o -> o instanceof Namespace)
+        .collect(Collectors.toMap(o -> o.getMetadata().getName(), o -> (Namespace) o));
+    assertThat(namespaces.get("oomwatch").getMetadata().getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+    assertThat(namespaces.get("oomwatch-node").getMetadata().getLabels())
+        .containsEntry("pod-security.kubernetes.io/enforce", "privileged");
+    int checked = 0;
+    for (final HasMetadata o : all()) {
+      final io.fabric8.kubernetes.api.model.PodTemplateSpec template = templateOf(o);
+      if (template == null) {
+        continue;
+      }
+      final String level = namespaces.get(o.getMetadata().getNamespace()).getMetadata().getLabels()
+          .get("pod-security.kubernetes.io/enforce");
+      if ("restricted".equals(level)) {
+        assertThat(PodSecurity.restrictedViolations(template.getSpec())).as(o.getMetadata().getName()).isEmpty();
+        checked++;
+      } else {
+        assertThat(o.getMetadata().getName()).isEqualTo("oomwatch-collector");
+        assertThat(PodSecurity.restrictedViolations(template.getSpec())).as("the collector needs the node")
+            .contains("hostPID", "hostNetwork", "hostPath volumes", "runAsNonRoot");
+      }
+    }
+    assertThat(checked).isEqualTo(3);
+  }
+
+  @Test
+  void theCollectorOutranksTheWorkloadsItWatchesAndPreemptsNone() throws IOException {
+    final DaemonSet ds = one(DaemonSet.class, "oomwatch-collector");
+    final var priority = one(io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass.class,
+        ds.getSpec().getTemplate().getSpec().getPriorityClassName());
+    // a user's class: the system's (2e9 and above) are refused outside kube-system on many clusters
+    assertThat(priority.getValue()).isPositive().isLessThanOrEqualTo(1_000_000_000);
+    assertThat(priority.getPreemptionPolicy()).isEqualTo("Never");
+    assertThat(priority.getGlobalDefault()).isFalse();
+  }
+
+  @Test
+  void aDrainTakesOneStreamsReplicaAtATime() throws IOException {
+    final var pdb = one(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class, "oomwatch-streams");
+    final StatefulSet sts = one(StatefulSet.class, "oomwatch-streams");
+    assertThat(sts.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
+    assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(sts.getSpec().getReplicas()).isGreaterThan(1);
   }
 
   @Test
@@ -199,6 +266,17 @@ class KubernetesManifestsTest {
         assertThat(from.getSecretRef().getOptional()).isTrue();
       });
     }
+  }
+
+  static io.fabric8.kubernetes.api.model.PodTemplateSpec templateOf(final HasMetadata o) {
+    if (o instanceof DaemonSet d) {
+      return d.getSpec().getTemplate();
+    } else if (o instanceof StatefulSet st) {
+      return st.getSpec().getTemplate();
+    } else if (o instanceof io.fabric8.kubernetes.api.model.apps.Deployment d) {
+      return d.getSpec().getTemplate();
+    }
+    return null;
   }
 
   private static io.fabric8.kubernetes.api.model.PodTemplateSpec podTemplateOf(final String workload) throws IOException {

@@ -39,16 +39,49 @@ class KustomizeOverlaysTest {
   void anExistingNamespaceGetsEveryObjectAndNoNamespaceIsMade() throws Exception {
     final List<HasMetadata> objects = KubernetesManifestsTest.read("existing-namespace", render("overlays/existing-namespace"));
     assertThat(objects).noneMatch(o -> o instanceof Namespace);
-    assertThat(objects).isNotEmpty().allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("observability"));
+    assertThat(objects).isNotEmpty()
+        .filteredOn(o -> !(o instanceof io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass))
+        .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo("observability"));
+    assertThat(objects).filteredOn(o -> o instanceof ConfigMap).singleElement()
+        .satisfies(c -> assertThat(((ConfigMap) c).getData()).containsKey("OOMWATCH_KAFKA_BOOTSTRAP_SERVERS"));
+  }
+
+  @Test
+  void grafanasSidecarGetsTheDashboardWithClusterAndNamespaceVariablesAndATopN() throws Exception {
+    final ConfigMap dashboard = KubernetesManifestsTest.read("grafana-sidecar", render("overlays/grafana-sidecar")).stream()
+        .filter(o -> o instanceof ConfigMap && o.getMetadata().getName().equals("oomwatch-grafana-dashboard"))
+        .map(o -> (ConfigMap) o).findFirst().orElseThrow();
+    assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    final JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard.getData().get("oomwatch.json"));
+    assertThat(json).isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(Files.readString(Path.of("grafana/oomwatch.json"))));
+    assertThat(json.path("templating").path("list").findValuesAsText("name")).contains("cluster", "namespace", "topn");
+    // every instance figure is chosen by cluster and namespace; the top-N panels bound what is drawn
+    assertThat(json.findValuesAsText("expr")).filteredOn(e -> e.contains("oomwatch_instance_"))
+        .allSatisfy(e -> assertThat(e).contains("cluster=~\"$cluster\"").contains("namespace=~\"$namespace\""));
+    assertThat(json.findValuesAsText("expr")).anyMatch(e -> e.startsWith("topk($topn,"))
+        .anyMatch(e -> e.startsWith("bottomk($topn,"));
+  }
+
+  @Test
+  void systemNodeCriticalReplacesTheBasesPriorityClass() throws Exception {
+    final List<HasMetadata> objects = KubernetesManifestsTest.read("system-node-critical",
+        render("overlays/system-node-critical"));
+    assertThat(objects).noneMatch(o -> o instanceof io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass);
+    assertThat(objects).filteredOn(o -> o instanceof io.fabric8.kubernetes.api.model.apps.DaemonSet).singleElement()
+        .satisfies(d -> assertThat(((io.fabric8.kubernetes.api.model.apps.DaemonSet) d).getSpec().getTemplate().getSpec()
+            .getPriorityClassName()).isEqualTo("system-node-critical"));
   }
 
   @Test
   void aSecuredKafkaAsksForSaslOverTls() throws Exception {
-    final ConfigMap config = KubernetesManifestsTest.read("secured-kafka", render("overlays/secured-kafka")).stream()
-        .filter(o -> o instanceof ConfigMap).map(o -> (ConfigMap) o).findFirst().orElseThrow();
-    assertThat(config.getData()).containsEntry("OOMWATCH_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    final List<ConfigMap> configs = KubernetesManifestsTest.read("secured-kafka", render("overlays/secured-kafka")).stream()
+        .filter(o -> o instanceof ConfigMap).map(o -> (ConfigMap) o).toList();
+    // the collector's namespace and the others': one patch for both
+    assertThat(configs).hasSize(2).allSatisfy(config -> assertThat(config.getData())
+        .containsEntry("OOMWATCH_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
         .containsEntry("OOMWATCH_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
-        .containsKey("OOMWATCH_KAFKA_BOOTSTRAP_SERVERS");
+        .containsKey("OOMWATCH_KAFKA_BOOTSTRAP_SERVERS"));
   }
 
   @Test
@@ -91,12 +124,16 @@ class KustomizeOverlaysTest {
 
   /** The exit code, a line break, then what it printed. */
   private static String run(final String... command) throws IOException, InterruptedException {
-    final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return "-1\n" + out;
+    final Path output = Files.createTempFile("oomwatch-run", ".out");
+    try {
+      final Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+      final boolean ended = p.waitFor(120, TimeUnit.SECONDS);
+      if (!ended) {
+        p.destroyForcibly();
+      }
+      return (ended ? p.exitValue() : -1) + "\n" + Files.readString(output, StandardCharsets.UTF_8);
+    } finally {
+      Files.deleteIfExists(output);
     }
-    return p.exitValue() + "\n" + out;
   }
 }
