@@ -77,6 +77,23 @@ class EmbeddedKafkaTest {
     }
   }
 
+  @Test
+  void withTopicCreateFalseMissingTopicsAreNamedAndNoneIsMade() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(data, 0);
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      final List<TopicSpec> plan = TopicPlan.from(Settings.of(Map.of("topic.partitions", "2")));
+      admin.createTopics(List.of(new NewTopic("oomwatch.alerts", 2, (short) 1))).all().get();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> TopicProvisioner.ensure(admin, plan, false))
+          .hasMessageContaining("topic.create=false").hasMessageContaining("oomwatch.redis-samples")
+          .hasMessageContaining("oomwatch.alert-state").hasMessageNotContaining("oomwatch.alerts,");
+      assertThat(admin.listTopics().names().get()).containsExactly("oomwatch.alerts");
+      // made by their owner: checked, not touched
+      TopicProvisioner.ensure(admin, plan, true);
+      assertThat(TopicProvisioner.ensure(admin, plan, false)).singleElement().asString()
+          .contains("oomwatch.alerts exists with other settings");
+    }
+  }
+
   private static List<RedisSample> readAll(final EmbeddedKafka kafka, final String topic, final int expected) {
     final List<RedisSample> records = new ArrayList<>();
     try (KafkaConsumer<String, RedisSample> consumer = new KafkaConsumer<>(

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates the topics that are missing; an existing topic with other settings gets a warning, never
- * a change and never a crash: it may have been tuned on purpose.
+ * a change and never a crash: it may have been tuned on purpose. Where someone else owns the topics
+ * ({@code topic.create=false}: a principal without CREATE) it only checks: a missing topic is an
+ * error that names every missing one.
  */
 public final class TopicProvisioner {
   private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
@@ -29,11 +31,19 @@ public final class TopicProvisioner {
 
   private TopicProvisioner() {}
 
+  /** The setting that says whether oomwatch creates its topics (default true). */
+  public static final String CREATE = "topic.create";
+
   /** Returns the warnings it logged, one per drifted topic. */
   public static List<String> ensure(final Admin admin, final Collection<TopicSpec> specs) {
+    return ensure(admin, specs, true);
+  }
+
+  /** As {@link #ensure(Admin, Collection)}; with {@code create} false a missing topic is an error, not created. */
+  public static List<String> ensure(final Admin admin, final Collection<TopicSpec> specs, final boolean create) {
     try {
       final int brokers = admin.describeCluster().nodes().get(TIMEOUT_S, TimeUnit.SECONDS).size();
-      return ensureOn(admin, TopicPlan.forCluster(List.copyOf(specs), brokers));
+      return ensureOn(admin, TopicPlan.forCluster(List.copyOf(specs), brokers), create);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot provision topics: " + rootMessage(e), e);
     } catch (InterruptedException e) {
@@ -42,7 +52,7 @@ public final class TopicProvisioner {
     }
   }
 
-  private static List<String> ensureOn(final Admin admin, final Collection<TopicSpec> specs) {
+  private static List<String> ensureOn(final Admin admin, final Collection<TopicSpec> specs, final boolean create) {
     final List<String> warnings = new ArrayList<>();
     try {
       final Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
@@ -51,6 +61,11 @@ public final class TopicProvisioner {
           .map(s -> new NewTopic(s.name(), Optional.of(s.partitions()), Optional.of(s.replicationFactor()))
               .configs(s.configs()))
           .toList();
+      if (!missing.isEmpty() && !create) {
+        throw new IllegalStateException(CREATE + "=false and these topics do not exist: "
+            + missing.stream().map(NewTopic::name).sorted().collect(Collectors.joining(", "))
+            + ". Create them as the README's Topics section gives them, or let oomwatch (" + CREATE + "=true)");
+      }
       if (!missing.isEmpty()) {
         create(admin, missing);
       }

@@ -117,7 +117,7 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
       while (it.hasNext()) {
         final var entry = it.next();
         final LiveAlert a = entry.value;
-        metrics.firingSince(entry.key, new PipelineMetrics.Firing(a.host(), a.instance() == null ? "" : a.instance(),
+        metrics.firingSince(entry.key, new PipelineMetrics.Firing("", a.host(), a.instance() == null ? "" : a.instance(),
             a.type().name(), a.severity().name(), "", ""));
       }
     }

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class PipelineMetrics {
   /** One instance's latest joined figures, and when (wall clock) this app last judged it. */
-  public record InstanceFigures(String host, String instance, String pod, String namespace, Long usedMemory,
+  public record InstanceFigures(String cluster, String host, String instance, String pod, String namespace, Long usedMemory,
       Long usedMemoryRss, Long physical, Long workingSet, Long limit, boolean forking, Long lastCowSize,
       long seenAtMs) {
 
@@ -24,7 +24,7 @@ public final class PipelineMetrics {
   }
 
   /** An alert firing now, with its labels. */
-  public record Firing(String host, String instance, String type, String severity, String pod, String namespace) {}
+  public record Firing(String cluster, String host, String instance, String type, String severity, String pod, String namespace) {}
 
   final Map<String, LongAdder> records = new ConcurrentHashMap<>();
   final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
@@ -52,7 +52,7 @@ public final class PipelineMetrics {
     if (alert.getStatus() == AlertStatus.RESOLVED) {
       firing.remove(key);
     } else {
-      firing.put(key, new Firing(alert.getHost(), orEmpty(alert.getInstance()), alert.getType().name(),
+      firing.put(key, new Firing(orEmpty(alert.getCluster()), alert.getHost(), orEmpty(alert.getInstance()), alert.getType().name(),
           alert.getSeverity().name(), orEmpty(alert.getPodName()), orEmpty(alert.getPodNamespace())));
     }
   }
@@ -66,7 +66,7 @@ public final class PipelineMetrics {
   }
 
   void snapshot(final String key, final InstanceSnapshot s, final long nowMs) {
-    instances.put(key, new InstanceFigures(s.host(), s.instance(), orEmpty(s.podName()), orEmpty(s.podNamespace()),
+    instances.put(key, new InstanceFigures(orEmpty(s.cluster()), s.host(), s.instance(), orEmpty(s.podName()), orEmpty(s.podNamespace()),
         s.usedMemory(), s.usedMemoryRss(), s.physical(), s.workingSet(), s.limit(), s.forking(), s.lastCowSize(),
         nowMs));
   }

@@ -47,7 +47,7 @@ public final class StreamsApp implements AutoCloseable {
   public static StreamsApp start(final StreamsAppConfig config) {
     final int brokers;
     try (Admin admin = Admin.create(config.kafka().clientProperties(Map.of()))) {
-      TopicProvisioner.ensure(admin, TopicPlan.from(config.settings()));
+      TopicProvisioner.ensure(admin, TopicPlan.from(config.settings()), config.createTopics());
       brokers = admin.describeCluster().nodes().get(30, java.util.concurrent.TimeUnit.SECONDS).size();
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("cannot reach the Kafka cluster: " + e.getMessage(), e);

@@ -20,6 +20,7 @@ public record StreamsAppConfig(
     Duration commitInterval,
     int threads,
     int replicationFactor,
+    boolean createTopics,
     DetectionConfig detection,
     HistoryConfig history,
     QueryConfig query,
@@ -46,6 +47,8 @@ public record StreamsAppConfig(
         settings.getDuration(COMMIT_INTERVAL, Duration.ofMillis(100)),
         settings.getInt(THREADS, 1),
         settings.getInt(REPLICATION, -1),
+        // false where the topics are someone else's (a principal without CREATE): only checked
+        settings.getBoolean(dev.oomwatch.topics.TopicProvisioner.CREATE, true),
         DetectionConfig.from(settings),
         HistoryConfig.from(settings),
         QueryConfig.from(settings),

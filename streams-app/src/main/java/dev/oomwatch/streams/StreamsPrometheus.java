@@ -13,8 +13,8 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * The streams-app for Prometheus: its health (records, dead letters, alert events, lag, flushes)
- * and, per instance its tasks hold, the joined figures the timeline page draws, labelled host,
- * instance, pod and namespace so they chart beside everything else in Grafana.
+ * and, per instance its tasks hold, the joined figures the timeline page draws, labelled cluster,
+ * host, instance, pod and namespace so they chart beside everything else in Grafana.
  */
 final class StreamsPrometheus {
   private StreamsPrometheus() {}
@@ -57,9 +57,9 @@ final class StreamsPrometheus {
         .callback(cb -> cb.call(m.stateFlushes.sum())).register(registry);
     GaugeWithCallback.builder().name("oomwatch_alerts_firing")
         .help("1 for each alert firing now on the instances this streams-app holds.")
-        .labelNames("host", "instance", "alertname", "severity", "pod", "namespace")
+        .labelNames("cluster", "host", "instance", "alertname", "severity", "pod", "namespace")
         .callback(cb -> m.firing.values().forEach(f ->
-            cb.call(1, f.host(), f.instance(), f.type(), f.severity(), f.pod(), f.namespace())))
+            cb.call(1, f.cluster(), f.host(), f.instance(), f.type(), f.severity(), f.pod(), f.namespace())))
         .register(registry);
     GaugeWithCallback.builder().name("oomwatch_streams_lag_records")
         .help("Records in the input topics not read yet, per partition (the Kafka consumer's records-lag).")
@@ -67,22 +67,22 @@ final class StreamsPrometheus {
         .callback(cb -> lag(streams.get()).forEach((k, v) -> cb.call(v, k[0], k[1]))).register(registry);
     for (final Figure figure : FIGURES) {
       GaugeWithCallback.builder().name(figure.name()).help(figure.help()).unit(Unit.BYTES)
-          .labelNames("host", "instance", "pod", "namespace")
+          .labelNames("cluster", "host", "instance", "pod", "namespace")
           .callback(cb -> {
             for (final PipelineMetrics.InstanceFigures f : m.instances(System.currentTimeMillis(), staleMs)) {
               final Number v = figure.value().apply(f);
               if (v != null) {
-                cb.call(v.doubleValue(), f.host(), f.instance(), f.pod(), f.namespace());
+                cb.call(v.doubleValue(), f.cluster(), f.host(), f.instance(), f.pod(), f.namespace());
               }
             }
           }).register(registry);
     }
     GaugeWithCallback.builder().name("oomwatch_instance_forking")
         .help("1 while the instance's BGSAVE, AOF rewrite or module fork runs.")
-        .labelNames("host", "instance", "pod", "namespace")
+        .labelNames("cluster", "host", "instance", "pod", "namespace")
         .callback(cb -> {
           for (final PipelineMetrics.InstanceFigures f : m.instances(System.currentTimeMillis(), staleMs)) {
-            cb.call(f.forking() ? 1 : 0, f.host(), f.instance(), f.pod(), f.namespace());
+            cb.call(f.forking() ? 1 : 0, f.cluster(), f.host(), f.instance(), f.pod(), f.namespace());
           }
         }).register(registry);
   }

@@ -23,6 +23,7 @@ class StreamsMetricsTest {
   void anInstancesJoinedFiguresAlertsAndRecordsAreExportedAndTheAlertsGoOutAsJson() throws Exception {
     final Series s = new Series("cache-02", 6380, "/redis", 600);
     s.maxmemoryMb = 0; // unset: MAXMEMORY_MISSIZED fires
+    s.cluster = "eu-west-1"; // one Prometheus, one streams-app, several clusters' instances
     final String text;
     final List<TestRecord<String, String>> json;
     final List<Alert> alerts;
@@ -40,7 +41,7 @@ class StreamsMetricsTest {
       PrometheusTextFormatWriter.create().write(out, registry.scrape());
       text = out.toString(StandardCharsets.UTF_8);
     }
-    final String labels = "{host=\"" + s.host + "\",instance=\"" + s.instance + "\",namespace=\"\",pod=\"\"}";
+    final String labels = "{cluster=\"eu-west-1\",host=\"" + s.host + "\",instance=\"" + s.instance + "\",namespace=\"\",pod=\"\"}";
     assertThat(text)
         .contains("oomwatch_instance_used_memory_bytes" + labels + " " + (double) (200 * MB))
         .contains("oomwatch_instance_limit_bytes" + labels + " " + (double) (600 * MB))
@@ -50,7 +51,7 @@ class StreamsMetricsTest {
         .contains("oomwatch_streams_records_total{topic=\"host-samples\"} 10.0");
     assertThat(alerts).isNotEmpty();
     for (final Alert a : alerts) {
-      assertThat(text).contains("oomwatch_alerts_firing{alertname=\"" + a.getType() + "\"");
+      assertThat(text).contains("oomwatch_alerts_firing{alertname=\"" + a.getType() + "\",cluster=\"eu-west-1\"");
       assertThat(text).contains("oomwatch_alert_events_total{severity=\"" + a.getSeverity() + "\",status=\"FIRING\",type=\""
           + a.getType() + "\"}");
     }
