@@ -51,4 +51,9 @@ public final class SqlCommand implements Callable<Integer> {
       return 1;
     }
   }
+
+  /** {@code sql} alone, as the archiver's image runs it (/opt/oomwatch/bin/sql). */
+  public static void main(final String[] args) {
+    System.exit(new picocli.CommandLine(new SqlCommand()).execute(args));
+  }
 }

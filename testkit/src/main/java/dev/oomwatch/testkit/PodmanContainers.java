@@ -40,10 +40,59 @@ public final class PodmanContainers implements AutoCloseable {
   }
 
   private final Path conf;
-  private final List<Container> started = new ArrayList<>();
+  private final String redisImage;
+  /** What a Redis container runs before its arguments: nothing where the image's entrypoint is the server. */
+  private final List<String> redisCommand;
+  private final List<String> started = new ArrayList<>();
 
-  private PodmanContainers(final Path conf) {
+  private PodmanContainers(final Path conf, final String redisImage, final List<String> redisCommand) {
     this.conf = conf;
+    this.redisImage = redisImage;
+    this.redisCommand = redisCommand;
+  }
+
+  /**
+   * With the images the build made (images/target/*.oci.tar, loaded into podman's storage from those
+   * archives): their Redis for {@link #redis}, the others by name for {@link #run}. Empty with the
+   * reason when the build made none (images/target/not-built.txt says why).
+   */
+  public static Optional<PodmanContainers> fromBuild(final Path imagesTarget, final String version) {
+    final Path redis = imagesTarget.resolve("oomwatch-redis-" + version + ".oci.tar");
+    if (!Files.isRegularFile(redis)) {
+      return Optional.empty();
+    }
+    final Path conf = writeConf();
+    final PodmanContainers podman = new PodmanContainers(conf, "localhost/oomwatch/redis:" + version, List.of());
+    try (java.util.stream.Stream<Path> archives = Files.list(imagesTarget)) {
+      for (final Path archive : archives.filter(f -> f.toString().endsWith(".oci.tar")).sorted().toList()) {
+        podman.must(List.of("podman", "load", "-q", "-i", archive.toString()), 300);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Optional.of(podman);
+  }
+
+  /** Why the build made no images, as it said (images/target/not-built.txt), or that it did not run. */
+  public static String notBuiltReason(final Path imagesTarget) {
+    try {
+      final Path why = imagesTarget.resolve("not-built.txt");
+      return Files.isRegularFile(why) ? Files.readString(why).strip()
+          : "no images in " + imagesTarget + " (the images module builds them in package)";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Path writeConf() {
+    try {
+      Files.createDirectories(CACHE);
+      final Path conf = CACHE.resolve("containers.conf");
+      Files.writeString(conf, "[containers]\ndefault_ulimits = []\n[engine]\nruntime = \"runc\"\n");
+      return conf;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Empty when podman and mmdebstrap are here and this runs as root. */
@@ -63,10 +112,7 @@ public final class PodmanContainers implements AutoCloseable {
   /** Makes the image if it is not there yet (about 20 s the first time on a machine). */
   public static PodmanContainers create() {
     try {
-      Files.createDirectories(CACHE);
-      final Path conf = CACHE.resolve("containers.conf");
-      Files.writeString(conf, "[containers]\ndefault_ulimits = []\n[engine]\nruntime = \"runc\"\n");
-      final PodmanContainers podman = new PodmanContainers(conf);
+      final PodmanContainers podman = new PodmanContainers(writeConf(), IMAGE, List.of("/usr/bin/redis-server"));
       if (podman.run(List.of("podman", "image", "exists", IMAGE)) != 0) {
         final Path rootfs = CACHE.resolve("redis-bookworm.tar");
         if (!Files.isRegularFile(rootfs)) {
@@ -86,14 +132,15 @@ public final class PodmanContainers implements AutoCloseable {
   /** Starts redis-server in a container named {@code name} with {@code limitMb} of memory; returns once it listens. */
   public Container redis(final String name, final long limitMb, final String... redisArgs) {
     final List<String> command = new ArrayList<>(List.of("podman", "run", "-d", "--name", name, "--hostname", name,
-        "--memory", limitMb + "m", IMAGE, "/usr/bin/redis-server", "--bind", "0.0.0.0", "--protected-mode", "no",
-        "--save", ""));
+        "--memory", limitMb + "m", redisImage));
+    command.addAll(redisCommand);
+    command.addAll(List.of("--bind", "0.0.0.0", "--protected-mode", "no", "--save", ""));
     command.addAll(List.of(redisArgs));
     final String id = output(command).strip();
+    started.add(id);
     final long pid = Long.parseLong(output(List.of("podman", "inspect", "-f", "{{.State.Pid}}", id)).strip());
     final String address = output(List.of("podman", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", id)).strip();
     final Container c = new Container(id, name, pid, address, limitMb * 1024 * 1024, memoryCgroup(pid));
-    started.add(c);
     final long deadline = System.currentTimeMillis() + 60_000;
     while (true) {
       try (java.net.Socket s = new java.net.Socket()) {
@@ -107,6 +154,32 @@ public final class PodmanContainers implements AutoCloseable {
         LocalRedis.sleep(100);
       }
     }
+  }
+
+  /** {@code podman run -d --name <name> <args>}: the container's id; it is removed on close. */
+  public String run(final String name, final List<String> args) {
+    final List<String> command = new ArrayList<>(List.of("podman", "run", "-d", "--name", name));
+    command.addAll(args);
+    final String id = output(command).strip();
+    started.add(id);
+    return id;
+  }
+
+  /** {@code podman run --rm <args>} to its end: its exit code, a line break, what it printed. */
+  public String runToEnd(final List<String> args, final int seconds) {
+    final List<String> command = new ArrayList<>(List.of("podman", "run", "--rm"));
+    command.addAll(args);
+    return exec(command, seconds);
+  }
+
+  /** {@code podman inspect -f <format> <id>}, stripped. */
+  public String inspect(final String id, final String format) {
+    return output(List.of("podman", "inspect", "-f", format, id)).strip();
+  }
+
+  /** What the container printed so far. */
+  public String logs(final String id) {
+    return exec(List.of("podman", "logs", id), 60);
   }
 
   /** The process's memory cgroup path, as /proc/PID/cgroup says it (v1's memory line, else v2's). */
@@ -130,33 +203,56 @@ public final class PodmanContainers implements AutoCloseable {
 
   @Override
   public void close() {
-    for (final Container c : started) {
-      run(List.of("podman", "rm", "-f", "-t", "0", c.id()));
+    for (final String id : started) {
+      run(List.of("podman", "rm", "-f", "-t", "0", id));
     }
   }
 
+  /** Standard output only (podman's warnings on standard error are not its answer); fails on a non-zero exit. */
   private String output(final List<String> command) {
-    try {
-      final Process p = builder(command).redirectErrorStream(true).start();
-      final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    final String[] result = execSplit(command, 120);
+    if (!result[0].equals("0")) {
+      throw new IllegalStateException(String.join(" ", command) + " failed (" + result[0] + "): " + result[1] + result[2]);
     }
+    return result[1];
   }
 
   private void must(final List<String> command, final int seconds) {
+    output(command, seconds);
+  }
+
+  private String output(final List<String> command, final int seconds) {
+    final String[] result = execSplit(command, seconds);
+    if (!result[0].equals("0")) {
+      throw new IllegalStateException(String.join(" ", command) + " failed (" + result[0] + "): " + result[1] + result[2]);
+    }
+    return result[1];
+  }
+
+  private String exec(final List<String> command, final int seconds) {
+    final String[] result = execSplit(command, seconds);
+    return result[0] + "\n" + result[1] + result[2];
+  }
+
+  /**
+   * Exit code ("-1" when it did not end in time and was killed), standard output, standard error;
+   * written to files while it runs, so that the time limit holds whatever it prints.
+   */
+  private String[] execSplit(final List<String> command, final int seconds) {
     try {
-      final Process p = builder(command).redirectErrorStream(true).start();
-      final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(seconds, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+      final Path out = Files.createTempFile("oomwatch-podman", ".out");
+      final Path err = Files.createTempFile("oomwatch-podman", ".err");
+      try {
+        final Process p = builder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        final boolean ended = p.waitFor(seconds, TimeUnit.SECONDS);
+        if (!ended) {
+          p.destroyForcibly().waitFor();
+        }
+        return new String[] {ended ? String.valueOf(p.exitValue()) : "-1",
+            Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8)};
+      } finally {
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -181,6 +277,9 @@ public final class PodmanContainers implements AutoCloseable {
   private ProcessBuilder builder(final List<String> command) {
     final ProcessBuilder b = new ProcessBuilder(command);
     b.environment().put("CONTAINERS_CONF", conf.toString());
+    // conmon, which podman leaves beside each container, writes a file "oom" into the folder it was
+    // started in when its container is OOM-killed: not the checkout's
+    b.directory(CACHE.toFile());
     return b;
   }
 }
