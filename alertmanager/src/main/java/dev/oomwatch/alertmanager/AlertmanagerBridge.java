@@ -83,7 +83,10 @@ public final class AlertmanagerBridge implements AutoCloseable {
     // alerts of a streams-app newer than this bridge: their schema from the schemas topic
     bridge.schemas = dev.oomwatch.wire.SchemaTopic.resolveFrom(config.kafka().clientProperties(Map.of()),
         config.kafka().topic(Topic.SCHEMAS));
-    bridge.metrics = MetricsEndpoint.serve(config.metrics(), bridge.prometheus());
+    // /healthz for the kubelet's liveness probe: the loop that delivers still runs (once started)
+    bridge.metrics = MetricsEndpoint.serve(config.metrics(), bridge.prometheus(),
+        () -> bridge.thread == null || bridge.thread.isAlive() ? new MetricsEndpoint.Health(true, "delivering")
+            : new MetricsEndpoint.Health(false, "the delivery loop stopped"));
     bridge.thread = new Thread(bridge::run, "oomwatch-alertmanager");
     bridge.thread.start();
     LOG.info("sending the alerts of {} to Alertmanager {} (re-sent every {})",

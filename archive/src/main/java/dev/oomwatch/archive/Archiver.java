@@ -76,7 +76,10 @@ public final class Archiver implements AutoCloseable {
       }
     }, "oomwatch-archive");
     archiver.thread.start();
-    archiver.metricsEndpoint = MetricsEndpoint.serve(config.metrics(), archiver.prometheus());
+    // /healthz for the kubelet's liveness probe: the loop that archives still runs
+    archiver.metricsEndpoint = MetricsEndpoint.serve(config.metrics(), archiver.prometheus(),
+        () -> archiver.thread.isAlive() ? new MetricsEndpoint.Health(true, "archiving")
+            : new MetricsEndpoint.Health(false, "the archive loop stopped"));
     return archiver;
   }
 

@@ -23,6 +23,8 @@ public final class CollectorMetrics {
   public final AtomicLong kernelReplaySkipped = new AtomicLong();
   /** OOM kills the collector published (read from the kernel log or inferred from counters). */
   public final AtomicLong kernelKills = new AtomicLong();
+  /** 1 while kills are read from the kernel log, 0 where it cannot be read and they are inferred. */
+  public final java.util.concurrent.atomic.AtomicInteger kernelLogRead = new java.util.concurrent.atomic.AtomicInteger(-1);
   /** Discovery's looks at /proc. */
   public final AtomicLong discoveryPasses = new AtomicLong();
   /** Servers discovery has started sampling. */

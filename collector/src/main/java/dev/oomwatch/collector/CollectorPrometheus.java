@@ -66,6 +66,15 @@ final class CollectorPrometheus {
                 Labels.of(status.podNamespace()));
           }
         }).register(registry);
+    GaugeWithCallback.builder().name("oomwatch_collector_kernel_log_readable")
+        .help("1 when the collector reads kills from the kernel log (victim, cgroup, group kills), 0 when it cannot "
+            + "and infers them from oom_kill counters (no victim).")
+        .labelNames("host").callback(cb -> {
+          final int read = m.kernelLogRead.get();
+          if (read >= 0) {
+            cb.call(read, host);
+          }
+        }).register(registry);
     CounterWithCallback.builder().name("oomwatch_collector_kernel_oom_kills_total")
         .help("Kernel OOM kills the collector published (from the kernel log, or inferred from cgroup counters).")
         .labelNames("host").callback(cb -> cb.call(m.kernelKills.get(), host)).register(registry);

@@ -35,6 +35,7 @@ class CollectorPrometheusTest {
     m.kernelKills.set(1);
     m.published("oomwatch.redis-samples");
     m.readError("/proc/9/smaps_rollup: cannot read");
+    m.kernelLogRead.set(0); // /dev/kmsg unreadable from the start: no read error ever counts it
     final PrometheusRegistry registry = new PrometheusRegistry();
     try (Publisher publisher = new Publisher(KafkaSettings.from(Settings.of(Map.of(
         KafkaSettings.BOOTSTRAP, "127.0.0.1:1"))), 10, m)) {
@@ -47,7 +48,8 @@ class CollectorPrometheusTest {
           .contains("oomwatch_collector_kernel_oom_kills_total{host=\"node-1\"} 1.0")
           .contains("oomwatch_collector_published_total{host=\"node-1\",topic=\"oomwatch.redis-samples\"} 1.0")
           .contains("oomwatch_collector_read_errors_total{file=\"/proc/PID/smaps_rollup\",host=\"node-1\",reason=\"cannot read\"} 1.0")
-          .contains("oomwatch_collector_buffer_records{host=\"node-1\"} 0.0");
+          .contains("oomwatch_collector_buffer_records{host=\"node-1\"} 0.0")
+          .contains("oomwatch_collector_kernel_log_readable{host=\"node-1\"} 0.0");
     }
   }
 }

@@ -138,6 +138,22 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  void everyWorkloadHasALivenessProbeOnAHealthEndpoint() throws IOException {
+    int seen = 0;
+    for (final HasMetadata o : all()) {
+      final io.fabric8.kubernetes.api.model.PodTemplateSpec template = templateOf(o);
+      if (template != null) {
+        final Container c = template.getSpec().getContainers().get(0);
+        assertThat(c.getLivenessProbe()).as(o.getMetadata().getName()).isNotNull();
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).as(o.getMetadata().getName()).isEqualTo("/healthz");
+        assertThat(c.getPorts()).extracting(p -> p.getName()).contains(c.getLivenessProbe().getHttpGet().getPort().getStrVal());
+        seen++;
+      }
+    }
+    assertThat(seen).isEqualTo(4);
+  }
+
+  @Test
   void theCollectorOutranksTheWorkloadsItWatchesAndPreemptsNone() throws IOException {
     final DaemonSet ds = one(DaemonSet.class, "oomwatch-collector");
     final var priority = one(io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass.class,

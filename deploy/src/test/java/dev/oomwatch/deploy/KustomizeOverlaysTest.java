@@ -64,6 +64,29 @@ class KustomizeOverlaysTest {
   }
 
   @Test
+  void theReadmesOverlayForAClusterRendersWhatItSays() throws Exception {
+    // the README's step 2, as a team copies it, on this checkout's overlay instead of the tag's
+    final String readme = Files.readString(Path.of("..", "README.md"));
+    final int start = readme.indexOf("   apiVersion: kustomize.config.k8s.io/v1beta1\n   kind: Kustomization\n   resources:");
+    assertThat(start).isPositive();
+    final String yaml = readme.substring(start, readme.indexOf("   ```", start)).lines().map(l -> l.substring(3))
+        .collect(java.util.stream.Collectors.joining("\n"))
+        .replaceAll("https://github.com/oomwatch/oomwatch//deploy/overlays/prometheus-operator\\S*.*", "../../overlays/prometheus-operator");
+    final Path overlay = Path.of("target", "readme-overlay");
+    Files.createDirectories(overlay);
+    Files.writeString(overlay.resolve("kustomization.yaml"), yaml + "\n");
+    final List<JsonNode> docs = render(overlay.toString());
+    final List<ConfigMap> settings = docs.stream().filter(d -> "ConfigMap".equals(d.path("kind").asText())
+        && "oomwatch".equals(d.at("/metadata/name").asText())).map(d -> YAML.convertValue(d, ConfigMap.class)).toList();
+    assertThat(settings).hasSize(2).allSatisfy(c -> assertThat(c.getData())
+        .containsEntry("OOMWATCH_KAFKA_BOOTSTRAP_SERVERS", "kafka-0.kafka:9092").containsEntry("OOMWATCH_CLUSTER_ID", "eu-west-1"));
+    final List<String> images = docs.stream().flatMap(d -> d.findValuesAsText("image").stream()).toList();
+    assertThat(images).hasSize(4).allSatisfy(i -> assertThat(i).startsWith("registry.example.com/oomwatch/")
+        .endsWith(":" + System.getProperty("oomwatch.version")));
+    assertThat(docs.toString()).contains("http://alertmanager-operated.monitoring:9093");
+  }
+
+  @Test
   void systemNodeCriticalReplacesTheBasesPriorityClass() throws Exception {
     final List<HasMetadata> objects = KubernetesManifestsTest.read("system-node-critical",
         render("overlays/system-node-critical"));

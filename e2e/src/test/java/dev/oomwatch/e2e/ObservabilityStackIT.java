@@ -317,6 +317,32 @@ class ObservabilityStackIT {
     assertThat(amAlert(AlertType.KERNEL_OOM_KILL, a -> true)).as("the resolved kill").isNull();
   }
 
+  @Test
+  @Order(8)
+  void everyProcesssMetricsPassPromtoolsLint() throws Exception {
+    // names, units, suffixes and help texts as Prometheus's own linter wants them, on what each
+    // process serves after the whole scenario (every metric with its series)
+    for (final Optional<String> url : List.of(collector.metricsUrl(), pipeline.streams.metricsUrl(),
+        archiver.metricsUrl(), bridge.metricsUrl())) {
+      final String text = HTTP.send(HttpRequest.newBuilder(URI.create(url.orElseThrow())).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(text).contains("# TYPE oomwatch_");
+      final Path file = dir.resolve("metrics-" + URI.create(url.get()).getPort() + ".txt");
+      Files.writeString(file, text);
+      final Process p = new ProcessBuilder("promtool", "check", "metrics").redirectInput(file.toFile())
+          .redirectErrorStream(true).redirectOutput(dir.resolve("promtool.out").toFile()).start();
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as("promtool check metrics on %s: %s", url.get(),
+          Files.readString(dir.resolve("promtool.out"))).isZero();
+    }
+    // the archiver's and the bridge's liveness, as their probes ask it
+    for (final Optional<String> url : List.of(archiver.metricsUrl(), bridge.metricsUrl())) {
+      final HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(url.orElseThrow()
+          .replace("/metrics", "/healthz"))).GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).as("%s: %s", url.get(), health.body()).isEqualTo(200);
+    }
+  }
+
   // --- helpers
 
   private static List<Alert> alertValues() {

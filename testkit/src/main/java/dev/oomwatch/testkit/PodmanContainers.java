@@ -65,7 +65,7 @@ public final class PodmanContainers implements AutoCloseable {
     final PodmanContainers podman = new PodmanContainers(conf, "localhost/oomwatch/redis:" + version, List.of());
     try (java.util.stream.Stream<Path> archives = Files.list(imagesTarget)) {
       for (final Path archive : archives.filter(f -> f.toString().endsWith(".oci.tar")).sorted().toList()) {
-        podman.must(List.of("podman", "load", "-q", "-i", archive.toString()), 300);
+        podman.must(List.of("podman", "load", "-q", "-i", archive.toAbsolutePath().toString()), 300);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

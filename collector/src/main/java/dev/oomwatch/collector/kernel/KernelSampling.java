@@ -69,8 +69,10 @@ public final class KernelSampling implements AutoCloseable {
       watcher = new KernelLogWatcher(config.kmsg(), host, config.kmsgFromBoot(), config.kmsgReplay(), publishedKills,
           KernelLogWatcher.bootId(config.paths().proc()), event -> eventSink.accept(withSpared(event, previous)), metrics);
       LOG.info("kernel OOM kills: read from {} as they happen", config.kmsg());
+      metrics.kernelLogRead.set(1);
     } else {
       inferring = true;
+      metrics.kernelLogRead.set(0);
       LOG.warn("kernel OOM kills: {} cannot be read here; kills are inferred from cgroup and vmstat "
           + "oom_kill counters (cgroup known, pid unknown)", config.kmsg());
     }
