@@ -9,7 +9,7 @@
 #   prometheus, prometheus-alertmanager, kcat   the real servers /metrics, the dashboard, the
 #                      Alertmanager bridge and the JSON alerts topic are tested against
 #   podman, mmdebstrap          real containers (runc) from a Debian root filesystem: the podman test
-#   docker-compose (--ci)       CI checks docker-compose.yml with it
+#   docker-compose              ComposeIT starts docker-compose.yml with it on podman's Docker API
 set -uo pipefail
 
 need=()
@@ -24,9 +24,7 @@ command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
-if [[ "${1:-}" == "--ci" ]]; then
-  command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
-fi
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 (( ${#need[@]} )) || exit 0
 
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

@@ -79,7 +79,8 @@ public record AlertmanagerConfig(
     final Map<String, String> labels = new java.util.TreeMap<>();
     s.asMap().forEach((key, value) -> {
       if (key.startsWith(LABELS_PREFIX) && key.length() > LABELS_PREFIX.length()) {
-        final String name = key.substring(LABELS_PREFIX.length());
+        // a label name holds no '.': where one is here it was an '_' of OOMWATCH_ALERTMANAGER_LABELS_TEAM_NAME
+        final String name = key.substring(LABELS_PREFIX.length()).replace('.', '_');
         if (!name.matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
           throw new IllegalArgumentException(key + ": '" + name + "' is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)");
         }

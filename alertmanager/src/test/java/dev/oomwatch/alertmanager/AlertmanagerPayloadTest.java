@@ -132,5 +132,8 @@ class AlertmanagerPayloadTest {
         Map.of("alertmanager.labels.severity", "x")))).hasMessageContaining("a label oomwatch sets itself");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> AlertmanagerConfig.from(dev.oomwatch.config.Settings.of(
         Map.of("alertmanager.labels.9x", "x")))).hasMessageContaining("not a Prometheus label name");
+    // OOMWATCH_ALERTMANAGER_LABELS_TEAM_NAME, as the environment turns it into a setting
+    assertThat(AlertmanagerConfig.extraLabels(dev.oomwatch.config.Settings.of(Map.of("alertmanager.labels.team.name", "cache"))))
+        .containsExactly(Map.entry("team_name", "cache"));
   }
 }

@@ -68,7 +68,7 @@ public record CollectorConfig(
     final Duration timeout = settings.getDuration(REDIS_TIMEOUT, Duration.ofMillis(Math.max(100, interval.toMillis() * 8 / 10)));
     final int defaultBuffer = bufferFor(uris.size(), interval);
     final DiscoveryConfig discovery = DiscoveryConfig.from(settings, !uris.isEmpty());
-    settings.get(CLUSTER).ifPresent(c -> {
+    settings.get(CLUSTER).filter(c -> !c.isBlank()).ifPresent(c -> {
       if (!c.matches("[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")) {
         throw new IllegalArgumentException(CLUSTER + " must be 1 to 63 letters, digits, '.', '_' or '-': " + c);
       }

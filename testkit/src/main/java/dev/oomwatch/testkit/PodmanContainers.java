@@ -109,6 +109,11 @@ public final class PodmanContainers implements AutoCloseable {
     return Optional.empty();
   }
 
+  /** Whether a command the container tests drive beside podman (docker-compose) is on the PATH. */
+  public static boolean installed(final String command) {
+    return ServerBinary.find(command) != null;
+  }
+
   /** Makes the image if it is not there yet (about 20 s the first time on a machine). */
   public static PodmanContainers create() {
     try {
@@ -172,6 +177,21 @@ public final class PodmanContainers implements AutoCloseable {
     return exec(command, seconds);
   }
 
+  /**
+   * Any command with podman's settings (its containers.conf) and {@code env} in its environment, to
+   * its end: its exit code, a line break, what it printed.
+   */
+  public String execute(final List<String> command, final java.util.Map<String, String> env, final int seconds) {
+    final ProcessBuilder b = builder(command);
+    b.environment().putAll(env);
+    return exec(b, seconds);
+  }
+
+  /** A long-running command with podman's settings (e.g. {@code podman system service}); the caller ends it. */
+  public Process start(final List<String> command, final Path output) throws IOException {
+    return builder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+  }
+
   /** {@code podman inspect -f <format> <id>}, stripped. */
   public String inspect(final String id, final String format) {
     return output(List.of("podman", "inspect", "-f", format, id)).strip();
@@ -230,7 +250,11 @@ public final class PodmanContainers implements AutoCloseable {
   }
 
   private String exec(final List<String> command, final int seconds) {
-    final String[] result = execSplit(command, seconds);
+    return exec(builder(command), seconds);
+  }
+
+  private String exec(final ProcessBuilder b, final int seconds) {
+    final String[] result = execSplit(b, seconds);
     return result[0] + "\n" + result[1] + result[2];
   }
 
@@ -239,11 +263,15 @@ public final class PodmanContainers implements AutoCloseable {
    * written to files while it runs, so that the time limit holds whatever it prints.
    */
   private String[] execSplit(final List<String> command, final int seconds) {
+    return execSplit(builder(command), seconds);
+  }
+
+  private String[] execSplit(final ProcessBuilder b, final int seconds) {
     try {
       final Path out = Files.createTempFile("oomwatch-podman", ".out");
       final Path err = Files.createTempFile("oomwatch-podman", ".err");
       try {
-        final Process p = builder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        final Process p = b.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         final boolean ended = p.waitFor(seconds, TimeUnit.SECONDS);
         if (!ended) {
           p.destroyForcibly().waitFor();

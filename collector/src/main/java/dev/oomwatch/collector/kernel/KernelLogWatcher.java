@@ -93,16 +93,24 @@ public final class KernelLogWatcher implements AutoCloseable {
   private void flushWhenQuiet() {
     while (running) {
       sleep(OomKillAssembler.HOLD_MS / 2);
-      final long now = System.nanoTime();
-      final boolean quiet = waiting && now - lastReadNanos >= OomKillAssembler.HOLD_MS * 1_000_000;
-      if (quiet || heldLongerThan(now, 1_000_000_000L)) {
-        try {
-          flush();
-        } catch (RuntimeException e) {
-          metrics.readError(kmsg + ": could not publish a kill");
-          LOG.warn("could not publish a kernel OOM kill: {}", e.toString());
-        }
+      try {
+        flushIfDue();
+      } catch (RuntimeException e) {
+        metrics.readError(kmsg + ": could not publish a kill");
+        LOG.warn("could not publish a kernel OOM kill: {}", e.toString());
       }
+    }
+  }
+
+  /**
+   * Publishes the held kill when the log is quiet or it has been held a second, judged under the
+   * reader's lock: a kill the reader holds after this check began is not flushed by it.
+   */
+  private synchronized void flushIfDue() {
+    final long now = System.nanoTime();
+    final boolean quiet = waiting && now - lastReadNanos >= OomKillAssembler.HOLD_MS * 1_000_000;
+    if (quiet || heldLongerThan(now, 1_000_000_000L)) {
+      flush();
     }
   }
 
@@ -188,10 +196,12 @@ public final class KernelLogWatcher implements AutoCloseable {
     }
     final long wallMs = System.currentTimeMillis() - (monotonicUs() - record.monotonicUs()) / 1000;
     try {
-      assembler.accept(record, wallMs).forEach(this::publish);
+      final var released = assembler.accept(record, wallMs);
+      released.forEach(this::publish);
       if (!assembler.holding()) {
         holdingSinceNanos = 0;
-      } else if (holdingSinceNanos == 0) {
+      } else if (holdingSinceNanos == 0 || !released.isEmpty()) {
+        // a kill held from now: the one released (if any) had the earlier clock
         holdingSinceNanos = System.nanoTime();
       }
     } catch (RuntimeException e) {
