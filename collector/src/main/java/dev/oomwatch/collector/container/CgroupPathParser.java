@@ -10,11 +10,13 @@ import java.util.regex.Pattern;
  * cri-containerd-<id>.scope}), guaranteed pods directly under kubepods, containerd, CRI-O
  * ({@code crio-<id>}), Docker ({@code docker-<id>.scope}, {@code /docker/<id>}) and podman
  * ({@code /libpod_parent/[<pod id>/]libpod-<id>} with cgroupfs, {@code /machine.slice/
- * [machine-libpod_pod_<pod id>.slice/]libpod-<id>.scope} with systemd). Pure.
+ * [machine-libpod_pod_<pod id>.slice/]libpod-<id>.scope} with systemd) and containerd outside
+ * Kubernetes (ctr and nerdctl: {@code /<namespace>/<id>} with cgroupfs, {@code /system.slice/
+ * nerdctl-<id>.scope} with systemd; written from their documentation, not captured here). Pure.
  */
 public final class CgroupPathParser {
   private static final String ID = "([0-9a-f]{64})";
-  private static final Pattern SCOPE = Pattern.compile("^(cri-containerd|crio|docker|libpod)-" + ID + "(?:\\.scope)?$");
+  private static final Pattern SCOPE = Pattern.compile("^(cri-containerd|crio|docker|libpod|nerdctl)-" + ID + "(?:\\.scope)?$");
   private static final Pattern BARE_ID = Pattern.compile("^" + ID + "$");
   /** pod<uid> (cgroupfs: dashes) or kubepods[-qos]-pod<uid>.slice (systemd: underscores). */
   private static final Pattern POD = Pattern.compile(
@@ -29,6 +31,9 @@ public final class CgroupPathParser {
       return null;
     }
     final String[] parts = path.split("/");
+    // /<namespace>/<id>: containerd's own layout (WithNamespacedCgroup), a namespace no slice or service
+    final boolean containerdNamespaced = parts.length == 3 && parts[0].isEmpty() && !parts[1].contains(".")
+        && !parts[1].equals("docker") && !parts[1].startsWith("kubepods") && BARE_ID.matcher(parts[2]).matches();
     String runtime = null;
     String id = null;
     String podUid = null;
@@ -59,11 +64,11 @@ public final class CgroupPathParser {
         runtime = runtimeOf(scope.group(1));
         id = scope.group(2);
       } else if (id == null && BARE_ID.matcher(part).matches()
-          && (podUid != null || previous.equals("docker"))) {
+          && (podUid != null || previous.equals("docker") || containerdNamespaced)) {
         // cgroupfs names a container by its bare id: under a pod (containerd or Docker with the
-        // kubelet), or under /docker (Docker's own cgroupfs layout)
+        // kubelet), under /docker (Docker's own cgroupfs layout), or under containerd's namespace
         id = part;
-        runtime = previous.equals("docker") ? "docker" : null;
+        runtime = previous.equals("docker") ? "docker" : containerdNamespaced ? "containerd" : null;
       }
       previous = part;
     }
@@ -78,6 +83,7 @@ public final class CgroupPathParser {
       case "cri-containerd" -> "containerd";
       case "crio" -> "cri-o";
       case "libpod" -> "podman";
+      case "nerdctl" -> "containerd";
       default -> "docker";
     };
   }

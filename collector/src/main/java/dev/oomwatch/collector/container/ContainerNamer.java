@@ -25,7 +25,9 @@ public final class ContainerNamer {
   /** Where the runtimes keep a container's bundle, {id} standing for the container id. */
   public static final List<String> DEFAULT_BUNDLES = List.of(
       "/run/containerd/io.containerd.runtime.v2.task/k8s.io/{id}/config.json",
-      "/run/containers/storage/overlay-containers/{id}/userdata/config.json");
+      "/run/containers/storage/overlay-containers/{id}/userdata/config.json",
+      // ctr and nerdctl in containerd's default namespace
+      "/run/containerd/io.containerd.runtime.v2.task/default/{id}/config.json");
   public static final String FROM_ENVIRONMENT = "HOSTNAME";
   public static final String FROM_HOSTNAME_FILE = "/etc/hostname";
   private static final int CACHE_LIMIT = 4_096;

@@ -9,7 +9,8 @@ import java.io.IOException;
  * runtimes write them as annotations: containerd's {@code io.kubernetes.cri.sandbox-name},
  * {@code io.kubernetes.cri.sandbox-namespace} and {@code io.kubernetes.cri.container-name}; CRI-O's
  * {@code io.kubernetes.pod.name}, {@code io.kubernetes.pod.namespace} and
- * {@code io.kubernetes.container.name}. Names that are not Kubernetes names are dropped. Pure: the
+ * {@code io.kubernetes.container.name}; nerdctl's {@code nerdctl/name} for a container outside pods.
+ * Names that are not Kubernetes names are dropped. Pure: the
  * text in, the names out.
  */
 public final class RuntimeBundleAnnotations {
@@ -30,7 +31,9 @@ public final class RuntimeBundleAnnotations {
     }
     final String pod = first(annotations, "io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name");
     if (!KubeNames.podName(pod)) {
-      return PodNames.NONE;
+      // a container outside pods: nerdctl writes the name it was given (nerdctl run --name) as nerdctl/name
+      final String named = first(annotations, "nerdctl/name");
+      return named != null && KubeNames.podName(named) ? new PodNames(null, null, named, source, true) : PodNames.NONE;
     }
     final String namespace = first(annotations, "io.kubernetes.cri.sandbox-namespace", "io.kubernetes.pod.namespace");
     final String container = first(annotations, "io.kubernetes.cri.container-name", "io.kubernetes.container.name");

@@ -45,6 +45,9 @@ class CgroupPathParserTest {
       "/machine.slice/libpod-" + ID + ".scope|podman|" + ID + "|-|-",
       "/machine.slice/machine-libpod_pod_5e07316cf22c70ebc832642d8b13cf0ac4b969bebdec109f4625671b020b382e.slice/libpod-"
           + ID + ".scope|podman|" + ID + "|-|-",
+      // containerd outside Kubernetes: ctr and nerdctl in the default namespace (cgroupfs), nerdctl with systemd
+      "/default/" + ID + "|containerd|" + ID + "|-|-",
+      "/system.slice/nerdctl-" + ID + ".scope|containerd|" + ID + "|-|-",
       // the pod level itself (a process in the pod's cgroup, not a container's)
       "/kubepods/burstable/pod" + UID + "|-|-|" + UID + "|burstable",
   })

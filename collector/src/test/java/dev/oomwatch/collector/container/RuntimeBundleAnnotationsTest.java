@@ -24,6 +24,15 @@ class RuntimeBundleAnnotationsTest {
   }
 
   @Test
+  void nerdctlNamesAContainerOutsidePods() {
+    // nerdctl run --name shop-cache: the annotations nerdctl writes into the bundle's config.json
+    final String config = "{\"ociVersion\":\"1.1.0\",\"annotations\":{\"nerdctl/name\":\"shop-cache\","
+        + "\"nerdctl/namespace\":\"default\",\"nerdctl/platform\":\"linux/amd64\"}}";
+    assertThat(RuntimeBundleAnnotations.parse(config, "b")).isEqualTo(new PodNames(null, null, "shop-cache", "b", true));
+    assertThat(RuntimeBundleAnnotations.parse(config.replace("shop-cache", "Shop_Cache!"), "b")).isEqualTo(PodNames.NONE);
+  }
+
+  @Test
   void aBundleWithoutPodAnnotationsOrNotJsonNamesNothing() {
     assertThat(RuntimeBundleAnnotations.parse("{\"ociVersion\":\"1.0.2\",\"annotations\":{}}", "z")).isEqualTo(PodNames.NONE);
     assertThat(RuntimeBundleAnnotations.parse("{\"ociVersion\":", "z")).isEqualTo(PodNames.NONE);
