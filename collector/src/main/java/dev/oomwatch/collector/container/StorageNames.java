@@ -31,9 +31,12 @@ public final class StorageNames {
   private static final Pattern CRIO = Pattern.compile(
       "^k8s_(?<container>[^_]+)_(?<pod>[^_]+)_(?<namespace>[^_]+)_(?<uid>[^_]+)_\\d+$");
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StorageNames.class);
+
   private final List<Path> files;
   private final Map<Path, FileTime> readAt = new HashMap<>();
-  private final Map<String, String> byId = new HashMap<>();
+  /** Each file's containers as it last listed them: a container removed from it is forgotten. */
+  private final Map<Path, Map<String, String>> byFile = new HashMap<>();
 
   public StorageNames(final List<Path> files) {
     this.files = files;
@@ -45,7 +48,13 @@ public final class StorageNames {
       return PodNames.NONE;
     }
     refresh();
-    return parse(byId.get(containerId), "containers.json");
+    for (final Map<String, String> byId : byFile.values()) {
+      final String name = byId.get(containerId);
+      if (name != null) {
+        return parse(name, "containers.json");
+      }
+    }
+    return PodNames.NONE;
   }
 
   /** One name as the runtime gave it: CRI-O's Kubernetes form, else podman's own. */
@@ -71,14 +80,24 @@ public final class StorageNames {
           continue;
         }
         try (InputStream in = Files.newInputStream(file)) {
-          final JsonNode list = JSON.readTree(in.readNBytes(MAX_BYTES));
-          readAt.put(file, modified);
+          final byte[] text = in.readNBytes(MAX_BYTES + 1);
+          if (text.length > MAX_BYTES) {
+            // not read again until it changes, and said each time it does
+            readAt.put(file, modified);
+            byFile.remove(file);
+            LOG.warn("{} is over {} MB: its containers are not named from it", file, MAX_BYTES >> 20);
+            continue;
+          }
+          final JsonNode list = JSON.readTree(text);
+          final Map<String, String> byId = new HashMap<>();
           for (final JsonNode c : list) {
             final JsonNode names = c.path("names");
             if (c.hasNonNull("id") && names.isArray() && !names.isEmpty()) {
               byId.put(c.get("id").asText(), names.get(0).asText());
             }
           }
+          readAt.put(file, modified);
+          byFile.put(file, byId);
         }
       } catch (IOException | RuntimeException e) {
         // absent (no podman or CRI-O here), unreadable, or mid-write: the next look tries again

@@ -29,6 +29,24 @@ class StorageNamesTest {
     Files.writeString(file, "[{\"id\":\"ffff\",\"names\":[\"Late-One\"]}]");
     Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
     assertThat(names.names("ffff").containerName()).isEqualTo("late-one");
+    // the file no longer lists the podman container: removed, it is no longer named (nor kept)
+    assertThat(names.names(PODMAN)).isEqualTo(PodNames.NONE);
+  }
+
+  @Test
+  void aFileOverItsBoundNamesNothingAndIsNotReadAgainUntilItChanges() throws Exception {
+    final Path file = dir.resolve("containers.json");
+    final StringBuilder big = new StringBuilder("[{\"id\":\"" + PODMAN + "\",\"names\":[\"pm-cache-0\"]}");
+    final String filler = ",{\"id\":\"" + "0".repeat(64) + "\",\"names\":[\"x\"]}";
+    while (big.length() <= 16 << 20) {
+      big.append(filler);
+    }
+    Files.writeString(file, big.append("]"));
+    final StorageNames names = new StorageNames(List.of(file));
+    assertThat(names.names(PODMAN)).isEqualTo(PodNames.NONE);
+    Files.writeString(file, "[{\"id\":\"" + PODMAN + "\",\"names\":[\"pm-cache-0\"]}]");
+    Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    assertThat(names.names(PODMAN).containerName()).isEqualTo("pm-cache-0");
   }
 
   @Test
