@@ -57,6 +57,8 @@ public final class OomKillAssembler {
   /** The kernel's stamp of the last line taken into the held kill. */
   private long heldLastUs;
   private boolean inGroup;
+  /** The chosen victim of the report being read, when the kernel said it was already exiting. */
+  private dev.oomwatch.schema.OomTask exitingVictim;
   private final List<dev.oomwatch.schema.OomTask> members = new ArrayList<>();
   private final List<String> heldRaw = new ArrayList<>();
 
@@ -102,6 +104,11 @@ public final class OomKillAssembler {
       heldRaw.addAll(raw);
       raw.clear();
       group(line);
+      // the chosen victim, exiting already, dies with the group: one of its tasks, not lost
+      if (exitingVictim != null) {
+        members.add(0, exitingVictim);
+        exitingVictim = null;
+      }
       return done;
     }
     assemble(record, wallMs).ifPresent(victim -> {
@@ -218,6 +225,13 @@ public final class OomKillAssembler {
       keep(m);
       return Optional.empty();
     }
+    if (pending != null && (matcher = EXITING.matcher(m)).find()) {
+      // the victim the kernel chose was exiting already: not killed by this report, but its task
+      exitingVictim = dev.oomwatch.schema.OomTask.newBuilder().setPid(Long.parseLong(matcher.group("pid")))
+          .setComm(matcher.group("comm")).build();
+      keep(m);
+      return Optional.empty();
+    }
     if ((matcher = SACRIFICE.matcher(m)).find() && !m.contains("Killed process")) {
       ensure(wallMs);
       pending.setVictimPid(Long.parseLong(matcher.group("pid"))).setVictimComm(matcher.group("comm"));
@@ -281,6 +295,7 @@ public final class OomKillAssembler {
         .setKind(KernelEventKind.OOM_KILL)
         .setSource(KernelEventSource.KMSG);
     raw.clear();
+    exitingVictim = null;
   }
 
   private void ensure(final long wallMs) {
