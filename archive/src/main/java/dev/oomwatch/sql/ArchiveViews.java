@@ -13,8 +13,9 @@ import java.sql.Statement;
 /**
  * An in-process DuckDB over the archive with ready views: one per type ({@code redis_samples},
  * {@code host_samples}, {@code kernel_events}, {@code alerts}; the Avro fields, {@code date},
- * {@code hour} and the Kafka partition and offset) and {@code instance_memory}, each Redis sample
- * beside the kernel's figures for the same instance at that time.
+ * {@code hour} and the Kafka partition and offset), {@code instance_memory}, each Redis sample
+ * beside the kernel's figures for the same instance at that time, and {@code instance_sizing}, each
+ * instance's sizing advice from its own forks.
  */
 public final class ArchiveViews {
   /**
@@ -50,8 +51,101 @@ public final class ArchiveViews {
         srv.cgroup.path AS cgroup, srv.cgroup.usage AS cgroup_usage, srv.cgroup.anon AS cgroup_anon,
         srv.cgroup."limit" AS cgroup_limit,
         coalesce(srv.cgroup.anon, srv.cgroup.usage, srv.vmRss + coalesce(child.vmRss, 0), usedMemoryRss) AS physical,
-        coalesce(srv.cgroup."limit", host_mem_total, totalSystemMemory) AS limit_bytes
+        coalesce(srv.cgroup."limit", host_mem_total, totalSystemMemory) AS limit_bytes,
+        {BUFFERS}
       FROM picked
+      """;
+
+  /**
+   * Each instance's sizing advice over its last seven days in the archive, by the streams-app's
+   * model ({@code dev.oomwatch.sizing.Sizing}): at its worst fork an instance of {@code U} bytes of
+   * data needs {@code U * (resident_ratio + copy_ratio)} plus its fixed memory, other processes of
+   * its cgroup and its buffers grown back to their peak; resident memory per byte of data is
+   * Redis's own used_memory_rss against used_memory. A fork is a run of forking samples; it copied
+   * what Redis's cow_size said after it, else the kernel's rise over the last quiet sample before it. A fork with no quiet sample of the same run after it (killed, with its server or
+   * alone, or still running) counts as a full copy, as does an instance that never forked. Unlike
+   * the streams-app's, it keeps no room for a replica's full sync (the archive has no CONFIG).
+   * Riskiest first by {@code headroom_bytes}.
+   */
+  static final String INSTANCE_SIZING = """
+      CREATE VIEW instance_sizing AS
+      WITH m AS (
+        SELECT *, max(ts_ms) OVER (PARTITION BY host, instance) AS newest_ms,
+          CASE WHEN cgroup_limit IS NOT NULL AND server_rss IS NOT NULL
+            THEN greatest(0, physical - server_rss - coalesce(child_rss, 0)) ELSE 0 END AS other_bytes,
+          coalesce(mem_clients_normal, 0) + coalesce(mem_clients_replicas, 0) AS buffers
+        FROM instance_memory WHERE physical IS NOT NULL AND used_memory > 0
+      ), w AS (
+        SELECT *,
+          forking AND NOT coalesce(lag(forking) OVER win, false) AS fork_start,
+          last_value(CASE WHEN NOT forking THEN physical END IGNORE NULLS)
+            OVER (win ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS quiet_before
+        FROM m WHERE ts_ms >= newest_ms - 7 * 86400000
+        WINDOW win AS (PARTITION BY host, instance ORDER BY ts_ms)
+      ), numbered AS (
+        SELECT *, sum(CASE WHEN fork_start THEN 1 ELSE 0 END)
+          OVER (PARTITION BY host, instance ORDER BY ts_ms) AS fork_no
+        FROM w
+      ), forks AS (
+        SELECT host, instance, fork_no,
+          arg_min(used_memory, ts_ms) FILTER (WHERE forking) AS used_at_fork,
+          arg_min(quiet_before, ts_ms) FILTER (WHERE forking) AS baseline,
+          arg_min(run_id, ts_ms) FILTER (WHERE forking) AS fork_run,
+          max(physical) FILTER (WHERE forking) AS peak,
+          arg_min(run_id, ts_ms) FILTER (WHERE NOT forking) AS end_run,
+          arg_min(greatest(coalesce(rdb_last_cow_size, 0), coalesce(aof_last_cow_size, 0)), ts_ms)
+            FILTER (WHERE forking) AS start_cow,
+          arg_min(greatest(coalesce(rdb_last_cow_size, 0), coalesce(aof_last_cow_size, 0)), ts_ms)
+            FILTER (WHERE NOT forking) AS end_cow
+        FROM numbered WHERE fork_no > 0 GROUP BY host, instance, fork_no
+      ), copies AS (
+        SELECT host, instance, count(*) AS forks_seen,
+          count(*) FILTER (WHERE end_run IS NULL OR end_run <> fork_run) AS forks_unfinished,
+          max(CASE WHEN end_cow > 0 AND end_cow <> coalesce(start_cow, 0) THEN end_cow
+                   ELSE greatest(coalesce(peak - baseline, 0), 0) END / used_at_fork)
+            FILTER (WHERE end_run = fork_run) AS worst_copy_ratio
+        FROM forks WHERE used_at_fork > 0 GROUP BY host, instance
+      ), peaks AS (
+        SELECT host, instance,
+          max(used_memory_rss / used_memory) FILTER (WHERE NOT forking AND used_memory >= 33554432)
+            AS measured_ratio,
+          max(greatest(0, used_memory_rss - used_memory)) FILTER (WHERE NOT forking AND used_memory < 33554432)
+            AS fixed_small,
+          coalesce(max(other_bytes) FILTER (WHERE NOT forking), 0) AS other_bytes,
+          coalesce(max(buffers) FILTER (WHERE NOT forking), 0) AS peak_buffers,
+          max(ts_ms) AS ts_ms, arg_max(used_memory, ts_ms) AS used_memory, arg_max(limit_bytes, ts_ms) AS limit_bytes,
+          arg_max(maxmemory, ts_ms) AS maxmemory, arg_max(buffers, ts_ms) AS buffers_now,
+          arg_max(pod_namespace, ts_ms) AS pod_namespace, arg_max(pod_name, ts_ms) AS pod_name
+        FROM w GROUP BY host, instance
+      ), model AS (
+        SELECT p.*, coalesce(c.forks_seen, 0) AS forks_seen, coalesce(c.forks_unfinished, 0) AS forks_unfinished,
+          greatest(1.0, coalesce(p.measured_ratio, 1.0)) AS resident_ratio,
+          CASE WHEN p.measured_ratio IS NULL THEN coalesce(p.fixed_small, 0) ELSE 0 END AS fixed_bytes,
+          greatest(0, p.peak_buffers - p.buffers_now) AS buffer_growth_bytes,
+          CASE WHEN coalesce(c.forks_seen, 0) = 0 THEN 'full copy'
+            WHEN c.forks_unfinished > 0 THEN 'measured, an unfinished fork as a full copy'
+            ELSE 'measured' END AS copy_basis,
+          c.worst_copy_ratio
+        FROM peaks p LEFT JOIN copies c USING (host, instance)
+        WHERE p.limit_bytes IS NOT NULL
+      ), sized AS (
+        SELECT *,
+          CASE WHEN copy_basis = 'measured' THEN least(worst_copy_ratio, resident_ratio) ELSE resident_ratio END
+            AS copy_ratio,
+          fixed_bytes + CASE WHEN copy_basis = 'measured' THEN 0 ELSE fixed_bytes END + other_bytes
+            + buffer_growth_bytes AS constant_bytes
+        FROM model
+      )
+      SELECT host, instance, pod_namespace, pod_name, make_timestamp(ts_ms * 1000) AS ts, used_memory, maxmemory,
+        limit_bytes, forks_seen, forks_unfinished, copy_basis, round(copy_ratio, 3) AS copy_ratio,
+        round(resident_ratio, 3) AS resident_ratio, fixed_bytes, other_bytes, buffer_growth_bytes,
+        CAST(ceil(used_memory * (resident_ratio + copy_ratio)) + constant_bytes AS BIGINT) AS needed_limit_bytes,
+        CAST(greatest(0, floor((limit_bytes - constant_bytes) / (resident_ratio + copy_ratio))) AS BIGINT)
+          AS safe_maxmemory_bytes,
+        CAST(limit_bytes - ceil(used_memory * (resident_ratio + copy_ratio)) - constant_bytes AS BIGINT)
+          AS headroom_bytes
+      FROM sized
+      ORDER BY headroom_bytes
       """;
 
   /** Tries of {@link #query} when a file it listed was gone by the time it was read. */
@@ -106,6 +200,7 @@ public final class ArchiveViews {
         s.execute("CREATE VIEW " + type.table() + " AS " + source(layout, type));
       }
       s.execute(instanceMemory(columns(s, "redis_samples")));
+      s.execute(INSTANCE_SIZING);
     }
     return db;
   }
@@ -120,7 +215,11 @@ public final class ArchiveViews {
         .replace("{HOST_PID}", v4 ? "CASE WHEN identity IS NULL THEN processId ELSE serverHostPid END" : "processId")
         .replace("{POD}", v4 ? "podNamespace AS pod_namespace, podName AS pod_name, containerName AS container_name"
             : "CAST(NULL AS VARCHAR) AS pod_namespace, CAST(NULL AS VARCHAR) AS pod_name,"
-                + " CAST(NULL AS VARCHAR) AS container_name");
+                + " CAST(NULL AS VARCHAR) AS container_name")
+        // replicas' buffers since RedisSample v5
+        .replace("{BUFFERS}", "memClientsNormal AS mem_clients_normal, "
+            + (redisColumns.contains("memClientsSlaves") ? "memClientsSlaves" : "CAST(NULL AS BIGINT)")
+            + " AS mem_clients_replicas");
   }
 
   private static java.util.Set<String> columns(final Statement s, final String view) throws SQLException {

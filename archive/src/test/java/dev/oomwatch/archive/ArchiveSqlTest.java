@@ -88,6 +88,19 @@ class ArchiveSqlTest {
   }
 
   @Test
+  void instanceSizingAdvisesEachInstanceFromItsOwnForksRiskiestFirst() throws Exception {
+    final List<List<String>> sized = rows("SELECT instance, copy_basis, forks_seen, forks_unfinished, resident_ratio, "
+        + "needed_limit_bytes // 1048576, safe_maxmemory_bytes // 1048576, headroom_bytes // 1048576 FROM instance_sizing");
+    // cache-a's one fork ended in its kill: counted as a full copy of its 430 MB resident (1.075 per byte of
+    // data) on top of them, and 5 MB of other memory: 400 x 2.15 + 5 = 865 MB against its 600 MB limit
+    assertThat(sized).extracting(r -> r.get(0)).containsExactly("cache-a:6379", "cache-c:6380", "cache-b:6379");
+    assertThat(sized.get(0)).containsExactly("cache-a:6379", "measured, an unfinished fork as a full copy", "1", "1",
+        "1.075", "865", "276", "-265");
+    // never forked: sized for a full copy; 100 MB of data resident as 180 MB
+    assertThat(sized.get(1)).containsExactly("cache-c:6380", "full copy", "0", "0", "1.8", "365", "283", "659");
+  }
+
+  @Test
   void theReadmesQuestionsGiveTheExpectedAnswers() throws Exception {
     final List<String> queries = readmeQueries();
     assertThat(queries).as("five questions in the README").hasSize(5);

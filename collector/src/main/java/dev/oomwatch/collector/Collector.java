@@ -43,6 +43,8 @@ public final class Collector implements AutoCloseable {
   private final CollectorConfig config;
   private final CollectorMetrics metrics = new CollectorMetrics();
   private final ForkActivity forks = new ForkActivity();
+  /** Servers tied to a socket by their samples: all the fork guard may act on. */
+  private final dev.oomwatch.collector.guard.VerifiedServers verified = new dev.oomwatch.collector.guard.VerifiedServers();
   private final LoopHealth health = new LoopHealth(System::currentTimeMillis);
   private final ScheduledExecutorService scheduler;
   private final ClientResources resources;
@@ -112,8 +114,7 @@ public final class Collector implements AutoCloseable {
         : null;
     for (final String uri : config.redisUris()) {
       final RedisTarget target = RedisTarget.parse(uri, config.redisTimeout());
-      samplers.add(new RedisSampler(redisClient, target, config.host(), schedule, forks,
-          sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
+      samplers.add(new RedisSampler(redisClient, target, config.host(), schedule, forks, this::sampled,
           metrics, System::currentTimeMillis, locator));
       LOG.info("sampling Redis {} every {} ms ({} ms while forked)", target,
           config.interval().toMillis(), config.forkInterval().toMillis());
@@ -142,7 +143,7 @@ public final class Collector implements AutoCloseable {
           sample -> publisher.publish(Topic.HOST_SAMPLES, config.host(), sample, false),
           event -> publisher.publish(Topic.KERNEL_EVENTS, config.host(), event, true),
           () -> PublishedKills.read(config.kafka(), config.host(), config.kernel().kmsgReplay()),
-          metrics, namer, health).start();
+          metrics, namer, health, guard()).start();
     }
     final PrometheusRegistry registry = MetricsEndpoint.newRegistry();
     CollectorPrometheus.register(registry, config.host(), metrics, publisher, samplers);
@@ -155,6 +156,35 @@ public final class Collector implements AutoCloseable {
     });
     scheduler.scheduleAtFixedRate(health.guarded("redis-sampling", this::tickAll), 0, tickMs, TimeUnit.MILLISECONDS);
     LOG.info("collector for host {} started; publishing to {}", config.host(), config.kafka().bootstrapServers());
+  }
+
+  private void sampled(final dev.oomwatch.schema.RedisSample sample) {
+    verified.observe(sample);
+    publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false);
+  }
+
+  /** The fork guard when {@code guard.enabled}, else null; it says whether it may signal. */
+  private dev.oomwatch.collector.guard.ForkGuard guard() {
+    if (!config.guard().enabled()) {
+      return null;
+    }
+    boolean canSignal;
+    try {
+      final ProcessPrivileges self = ProcessPrivileges.ofSelf();
+      canSignal = self.uid() == 0 || self.capabilities().contains("kill");
+    } catch (java.io.IOException | RuntimeException e) {
+      canSignal = false;
+    }
+    if (canSignal) {
+      LOG.warn("fork guard ON: a fork child projected within {}% of its limit {} ms ahead is ended with SIGUSR1, at "
+          + "most {} per instance per {}", Math.round(config.guard().marginShare() * 100),
+          config.guard().ahead().toMillis(), config.guard().maxAborts(), config.guard().window());
+    } else {
+      LOG.error("fork guard ON but this process may not signal other users' processes (no CAP_KILL): it will not "
+          + "act; start the collector with OOMWATCH_GUARD_ENABLED=true so that it keeps CAP_KILL");
+    }
+    return new dev.oomwatch.collector.guard.ForkGuard(config.guard(), verified, config.kernel().paths().proc(),
+        event -> publisher.publish(Topic.KERNEL_EVENTS, config.host(), event, true), metrics, config.host(), canSignal);
   }
 
   private void tickAll() {
@@ -253,8 +283,7 @@ public final class Collector implements AutoCloseable {
     final RedisTarget target = RedisTarget.discovered(address, port, instance, credentials.username(),
         credentials.password(), credentials.tls(), config.redisTimeout());
     final java.nio.file.Path process = config.kernel().paths().proc().resolve(String.valueOf(hostPid));
-    final RedisSampler sampler = new RedisSampler(redisClient, target, config.host(), schedule, forks,
-        sample -> publisher.publish(Topic.REDIS_SAMPLES, config.host(), sample, false),
+    final RedisSampler sampler = new RedisSampler(redisClient, target, config.host(), schedule, forks, this::sampled,
         metrics, System::currentTimeMillis, locator)
         .connectingOnlyWhile(credentials.password() == null ? () -> true : () -> java.nio.file.Files.isDirectory(process));
     samplers.add(sampler);

@@ -32,6 +32,7 @@ public record CollectorConfig(
     Duration publishGather,
     KernelConfig kernel,
     DiscoveryConfig discovery,
+    dev.oomwatch.collector.guard.GuardConfig guard,
     MetricsConfig metrics,
     KafkaSettings kafka,
     Settings settings) {
@@ -107,6 +108,7 @@ public record CollectorConfig(
         settings.getDuration(PUBLISH_GATHER, interval),
         KernelConfig.from(settings),
         discovery,
+        dev.oomwatch.collector.guard.GuardConfig.from(settings),
         MetricsConfig.from(settings, "collector", MetricsConfig.COLLECTOR_PORT),
         KafkaSettings.from(settings),
         settings);

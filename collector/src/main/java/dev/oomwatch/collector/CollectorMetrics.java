@@ -29,6 +29,13 @@ public final class CollectorMetrics {
   public final AtomicLong discoveryPasses = new AtomicLong();
   /** Servers discovery has started sampling. */
   public final AtomicLong redisDiscovered = new AtomicLong();
+  /** Fork children the guard ended; times it stood down for an instance; children it left alone (unverified server). */
+  public final AtomicLong guardAborts = new AtomicLong();
+  public final AtomicLong guardStoodDown = new AtomicLong();
+  public final AtomicLong guardUnverified = new AtomicLong();
+  public final AtomicLong guardFailures = new AtomicLong();
+  /** 1 when the guard is on and may signal (CAP_KILL or root), 0 when on and may not, -1 when off. */
+  public final java.util.concurrent.atomic.AtomicInteger guardReady = new java.util.concurrent.atomic.AtomicInteger(-1);
   /** Why a file or line could not be read, by reason (e.g. "/proc/meminfo: truncated"). */
   public final Map<String, AtomicLong> readErrors = new ConcurrentHashMap<>();
 

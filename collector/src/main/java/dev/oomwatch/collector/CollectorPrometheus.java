@@ -78,6 +78,23 @@ final class CollectorPrometheus {
     CounterWithCallback.builder().name("oomwatch_collector_kernel_oom_kills_total")
         .help("Kernel OOM kills the collector published (from the kernel log, or inferred from cgroup counters).")
         .labelNames("host").callback(cb -> cb.call(m.kernelKills.get(), host)).register(registry);
+    CounterWithCallback.builder().name("oomwatch_collector_guard_actions_total")
+        .help("The fork guard's actions: aborted (a fork child ended with SIGUSR1), stood_down (its budget for an "
+            + "instance spent: the kernel decides), unverified (a child of a server no socket ties to a sample: left "
+            + "alone), failed (the signal could not be sent).")
+        .labelNames("host", "action").callback(cb -> {
+          cb.call(m.guardAborts.get(), host, "aborted");
+          cb.call(m.guardStoodDown.get(), host, "stood_down");
+          cb.call(m.guardUnverified.get(), host, "unverified");
+          cb.call(m.guardFailures.get(), host, "failed");
+        }).register(registry);
+    GaugeWithCallback.builder().name("oomwatch_collector_guard_ready")
+        .help("1 when the fork guard is on and may signal fork children (root or CAP_KILL), 0 when it is on and may not.")
+        .labelNames("host").callback(cb -> {
+          if (m.guardReady.get() >= 0) {
+            cb.call(m.guardReady.get(), host);
+          }
+        }).register(registry);
     CounterWithCallback.builder().name("oomwatch_collector_redis_discovered_total")
         .help("Servers discovery found and began to sample.").labelNames("host")
         .callback(cb -> cb.call(m.redisDiscovered.get(), host)).register(registry);

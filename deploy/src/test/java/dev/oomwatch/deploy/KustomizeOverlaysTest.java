@@ -97,6 +97,20 @@ class KustomizeOverlaysTest {
   }
 
   @Test
+  void theForkGuardOverlayTurnsItOnAndGivesTheCollectorKillOnly() throws Exception {
+    final io.fabric8.kubernetes.api.model.Container collector = KubernetesManifestsTest.read("fork-guard",
+        render("overlays/fork-guard")).stream().filter(o -> o instanceof io.fabric8.kubernetes.api.model.apps.DaemonSet)
+        .map(o -> ((io.fabric8.kubernetes.api.model.apps.DaemonSet) o).getSpec().getTemplate().getSpec().getContainers()
+            .get(0)).findFirst().orElseThrow();
+    assertThat(collector.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("OOMWATCH_GUARD_ENABLED");
+      assertThat(e.getValue()).isEqualTo("true");
+    });
+    assertThat(collector.getSecurityContext().getCapabilities().getAdd())
+        .containsExactly("SETUID", "SETGID", "DAC_READ_SEARCH", "SYS_PTRACE", "SYSLOG", "KILL");
+  }
+
+  @Test
   void aSecuredKafkaAsksForSaslOverTls() throws Exception {
     final List<ConfigMap> configs = KubernetesManifestsTest.read("secured-kafka", render("overlays/secured-kafka")).stream()
         .filter(o -> o instanceof ConfigMap).map(o -> (ConfigMap) o).toList();

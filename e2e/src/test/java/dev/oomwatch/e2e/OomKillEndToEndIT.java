@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,9 +101,17 @@ class OomKillEndToEndIT {
     }
 
     static Instance start(final String name, final long limit, final String... redisArgs) {
+      return start(name, limit, Map.of(), redisArgs);
+    }
+
+    /** Watched by a collector with these settings over the pipeline's (e.g. the fork guard on). */
+    static Instance start(final String name, final long limit, final Map<String, String> collector,
+        final String... redisArgs) {
       final MemoryCgroup cgroup = MemoryCgroup.create(name, limit);
       final LocalRedis redis = LocalRedis.start(dir.resolve(name), cgroup.procs(), redisArgs);
-      return new Instance(name, cgroup, redis, new Supervisor(redis), pipeline.collector(redis.uri() + "#" + name));
+      final Map<String, String> settings = new java.util.HashMap<>(collector);
+      settings.put("redis.uris", redis.uri() + "#" + name);
+      return new Instance(name, cgroup, redis, new Supervisor(redis), pipeline.collector(settings));
     }
 
     @Override
@@ -141,7 +150,7 @@ class OomKillEndToEndIT {
 
       assertThat(kill.getVictimPid()).isEqualTo(serverPid);
       assertKilledAfterForkWarnings(i.name(), alerts, kill, "SERVER", serverPid);
-      assertExplained(i.name(), alerts, serverPid, "BGSAVE", "since the last save is lost");
+      assertAdvisedAgainst(i.name(), assertExplained(i.name(), alerts, serverPid, "BGSAVE", "since the last save is lost"));
       final Alert restart = first(alerts, AlertType.REDIS_RESTART);
       assertThat(restart.getEvidence()).containsEntry("cause", "OOM_KILL");
       assertThat(restart.getEventTimeMs()).isGreaterThan(kill.getTimestampMs());
@@ -159,7 +168,7 @@ class OomKillEndToEndIT {
       final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.REDIS_RESTART), 60);
       assertThat(kill.getVictimPid()).isEqualTo(serverPid);
       assertKilledAfterForkWarnings(i.name(), alerts, kill, "SERVER", serverPid);
-      assertExplained(i.name(), alerts, serverPid, "AOF_REWRITE", "since the last save is lost");
+      assertAdvisedAgainst(i.name(), assertExplained(i.name(), alerts, serverPid, "AOF_REWRITE", "since the last save is lost"));
       assertThat(first(alerts, AlertType.REDIS_RESTART).getEvidence()).containsEntry("cause", "OOM_KILL");
     }
   }
@@ -188,7 +197,7 @@ class OomKillEndToEndIT {
           .containsEntry("victimPid", String.valueOf(kill.getVictimPid()));
       assertThat(settled).noneMatch(a -> a.getType() == AlertType.REDIS_RESTART);
       printLatencies(i.name(), alerts, kill);
-      assertExplained(i.name(), alerts, kill.getVictimPid(), "BGSAVE", "-MISCONF");
+      assertAdvisedAgainst(i.name(), assertExplained(i.name(), alerts, kill.getVictimPid(), "BGSAVE", "-MISCONF"));
       // what the explanation said follows, as a client meets it: the killed save refuses writes
       try (RedisLoad client = RedisLoad.connect(i.redis().uri())) {
         assertThat(client.info("persistence")).contains("rdb_last_bgsave_status:err");
@@ -254,6 +263,16 @@ class OomKillEndToEndIT {
           && e.value().getTaskMemcg().equals(i.cgroup().path()));
       System.out.printf("[quiet] %d BGSAVEs in 50 s, alerts: %s%n", saves,
           alerts.stream().map(a -> a.getType() + "/" + a.getStatus()).toList());
+      // it forked a dozen times and lived: its own advice, from the forks it saw, says it fits
+      final com.fasterxml.jackson.databind.JsonNode sizing = sizingOf(i.name());
+      System.out.printf("[quiet] ADVICE used %d MB, safe maxmemory %d MB, needed limit %d MB, limit %d MB (%s); lived%n",
+          sizing.path("usedMemory").asLong() / MB, sizing.path("safeMaxmemoryBytes").asLong() / MB,
+          sizing.path("neededLimitBytes").asLong() / MB, sizing.path("limitBytes").asLong() / MB,
+          sizing.path("basis").asText());
+      assertThat(sizing.path("copyBasis").asText()).isEqualTo("measured");
+      assertThat(sizing.path("forksSeen").asInt()).isPositive();
+      assertThat(sizing.path("usedMemory").asLong()).isLessThanOrEqualTo(sizing.path("safeMaxmemoryBytes").asLong());
+      assertThat(sizing.path("neededLimitBytes").asLong()).isLessThanOrEqualTo(sizing.path("limitBytes").asLong());
     }
   }
 
@@ -297,12 +316,155 @@ class OomKillEndToEndIT {
       final Alert killAlert = assertExplained(i.name(), alerts, kill.getVictimPid(), "REPLICA_SYNC",
           server ? "full resync" : "full sync failed");
       assertThat(killAlert.getSummary()).contains("a BGSAVE for a replica's full sync had run");
+      assertAdvisedAgainst(i.name(), killAlert);
       // the primary's 1 MB backlog was said before the kill
       final Alert backlog = first(alerts, AlertType.REPL_BACKLOG_SMALL);
       System.out.printf("[%s] REPL_BACKLOG_SMALL %s %s%n", i.name(), backlog.getSeverity(), backlog.getSummary());
       assertThat(backlog.getEvidence()).containsEntry("replBacklogSize", String.valueOf(1024 * 1024));
       assertThat(backlog.getEventTimeMs()).isLessThan(kill.getTimestampMs());
     }
+  }
+
+  @Test
+  @Order(8)
+  void withTheForkGuardOnTheForkIsEndedBeforeTheKernelKillsAndTheServerLives() throws Exception {
+    try (Instance i = Instance.start("guarded", LIMIT, Map.of("guard.enabled", "true"), "--save", "3600 1",
+        "--appendonly", "no")) {
+      final long serverPid = i.redis().pid();
+      final long killsBefore = i.oomKills();
+      final KernelEvent abort = forkUntilAborted(i, serverPid);
+      final dev.oomwatch.schema.ForkAbort a = abort.getForkAbort();
+      final List<Alert> alerts = awaitAlerts(i.name(), list -> has(list, AlertType.FORK_ABORTED), 30);
+      pipeline.awaitProcessed();
+      final List<Alert> settled = alertsOf(i.name());
+
+      assertThat(i.redis().isAlive()).as("the server lives").isTrue();
+      assertThat(i.redis().pid()).as("at its pid").isEqualTo(serverPid);
+      assertThat(i.oomKills()).as("the kernel killed nothing in its cgroup").isEqualTo(killsBefore);
+      assertThat(a.getServerPid()).isEqualTo(serverPid);
+      assertThat(a.getChildPid()).isNotEqualTo(serverPid);
+      assertThat(a.getExitedAtMs()).as("the child exited").isNotNull();
+      try (RedisLoad client = RedisLoad.connect(i.redis().uri())) {
+        assertThat(client.write("after-the-abort", "x")).as("writes accepted: an aborted save is no failed save")
+            .isEqualTo("OK");
+        assertThat(client.info("persistence")).contains("rdb_last_bgsave_status:ok");
+      }
+      final Alert aborted = first(alerts, AlertType.FORK_ABORTED);
+      System.out.printf("[guarded] FORK_ABORTED %s %s%n[guarded] GUARD decided at %d MB of %d MB (projected %d MB at "
+          + "%d MB/s), signalled %d ms and the child gone %d ms after the decision%n", aborted.getSeverity(),
+          aborted.getSummary(), a.getPhysicalBytes() / MB, a.getLimitBytes() / MB, a.getProjectedBytes() / MB,
+          a.getGrowthBytesPerSecond() / MB, a.getSignalledAtMs() - a.getDecidedAtMs(),
+          a.getExitedAtMs() - a.getDecidedAtMs());
+      assertThat(aborted.getEvidence()).containsEntry("childPid", String.valueOf(a.getChildPid()));
+      assertThat(aborted.getSummary()).contains("the server lives");
+      assertThat(settled).noneMatch(x -> x.getType() == AlertType.KERNEL_OOM_KILL || x.getType() == AlertType.REDIS_RESTART);
+    }
+  }
+
+  @Test
+  @Order(9)
+  void theForkThatComesBackIsAbortedAtMostItsBudgetThenTheGuardStandsDown() throws Exception {
+    // save points due every second: an aborted save leaves its status ok, so Redis forks again at once
+    try (Instance i = Instance.start("train", LIMIT, Map.of("guard.enabled", "true"), "--save", "",
+        "--appendonly", "no");
+        RedisLoad load = RedisLoad.connect(i.redis().uri())) {
+      final long serverPid = i.redis().pid();
+      final java.util.function.Predicate<KernelEvent> aborted = e -> e.getForkAbort() != null
+          && i.name().equals(e.getForkAbort().getInstance());
+      final int keys = load.fillUntil(() -> load.usedMemory() > LIMIT * 66 / 100, 1_000, 400_000);
+      load.configSet("rdb-key-save-delay", "20");
+      awaitFilledBaseline(pipeline, i);
+      final long forksBefore = load.totalForks();
+      final long killsBefore = i.oomKills();
+      load.startOverwriting(keys, 1_000, 20_000);
+      final long start = System.currentTimeMillis();
+      load.configSet("save", "1 1");
+      // until the guard has spent its budget and the next fork met the kernel (or completed), at most two minutes
+      final long deadline = start + 120_000;
+      final long lastSave = load.lastSaveTime();
+      long forks = 0;
+      long forkUsecMax = 0;
+      boolean saved = false;
+      while (System.currentTimeMillis() < deadline && i.oomKills() == killsBefore
+          && !(killsOf(pipeline, aborted) >= 3 && saved)) {
+        try {
+          forks = load.totalForks() - forksBefore;
+          forkUsecMax = Math.max(forkUsecMax, load.latestForkUsec());
+          saved = load.lastSaveTime() != lastSave;
+        } catch (RuntimeException e) {
+          break; // the server died
+        }
+        Thread.sleep(200);
+      }
+      final long elapsed = System.currentTimeMillis() - start;
+      try {
+        load.stopWriting();
+        load.configSet("save", "");
+      } catch (RuntimeException e) {
+        // the kernel killed the server once the guard stood down
+      }
+      final List<KernelEvent> aborts = pipeline.kernelEvents.await(list -> list.stream().filter(aborted).count() >= 3,
+          Duration.ofSeconds(30)).stream().map(TopicLog.Arrived::value).filter(aborted).toList();
+      System.out.printf("[train] %d forks in %.1f s (%.0f a minute), latest_fork_usec at most %d us; the guard ended %d "
+          + "and stood down; then %s%n", forks, elapsed / 1000.0, forks * 60_000.0 / elapsed, forkUsecMax, aborts.size(),
+          i.oomKills() > killsBefore ? "the kernel killed a process of its cgroup" : "a save completed");
+      aborts.forEach(e -> System.out.printf("[train] abort %d: child %d at %d MB of %d MB (projected %d MB), gone %s ms "
+          + "after the decision, stands down until %s%n", e.getForkAbort().getAbortsInWindow(),
+          e.getForkAbort().getChildPid(), e.getForkAbort().getPhysicalBytes() / MB, e.getForkAbort().getLimitBytes() / MB,
+          e.getForkAbort().getProjectedBytes() / MB, e.getForkAbort().getExitedAtMs() == null ? "?"
+              : String.valueOf(e.getForkAbort().getExitedAtMs() - e.getForkAbort().getDecidedAtMs()),
+          e.getForkAbort().getStandsDownUntilMs()));
+      assertThat(aborts).as("no more than its budget within the window").hasSize(3);
+      assertThat(aborts).extracting(e -> e.getForkAbort().getAbortsInWindow()).containsExactly(1, 2, 3);
+      assertThat(aborts.get(2).getForkAbort().getStandsDownUntilMs()).as("the third says it stands down").isNotNull();
+      assertThat(aborts).allSatisfy(e -> assertThat(e.getForkAbort().getServerPid()).isEqualTo(serverPid));
+      final List<Alert> alerts = awaitAlerts(i.name(), list -> list.stream().anyMatch(a -> a.getType()
+          == AlertType.FORK_ABORTED && a.getSeverity().name().equals("CRITICAL")), 30);
+      final Alert critical = alerts.stream().filter(a -> a.getType() == AlertType.FORK_ABORTED
+          && a.getSeverity().name().equals("CRITICAL")).reduce((a, b) -> b).orElseThrow();
+      System.out.printf("[train] FORK_ABORTED %s %s%n", critical.getSeverity(), critical.getSummary());
+      assertThat(critical.getSummary()).contains("Saves keep being aborted").contains("Last good save");
+    }
+  }
+
+  /**
+   * As {@link #forkUntilKilled}, with the guard on: forks under writes until the guard ends one (a
+   * FORK_ABORTED event of the instance), the kernel kills something in its cgroup, or two minutes
+   * pass; then stops writing. Returns the guard's event.
+   */
+  private static KernelEvent forkUntilAborted(final Instance i, final long serverPid) throws Exception {
+    final java.util.function.Predicate<KernelEvent> aborted = e -> e.getForkAbort() != null
+        && i.name().equals(e.getForkAbort().getInstance());
+    final long killsBefore = i.oomKills();
+    try (RedisLoad load = RedisLoad.connectWhenReady(i.uri(), Duration.ofSeconds(60))) {
+      int percent = 62;
+      int keys = load.fillUntil(() -> load.usedMemory() > LIMIT * 62 / 100, 1_000, 400_000);
+      load.configSet("rdb-key-save-delay", "20");
+      awaitFilledBaseline(pipeline, i);
+      load.startOverwriting(keys, 1_000, 20_000);
+      final long deadline = System.currentTimeMillis() + 120_000;
+      long nextRaise = System.currentTimeMillis() + 10_000;
+      while (killsOf(pipeline, aborted) == 0 && i.serving(serverPid) && i.oomKills() == killsBefore
+          && System.currentTimeMillis() < deadline) {
+        if (System.currentTimeMillis() > nextRaise && percent < 88 && notForking(load)) {
+          percent += 4;
+          final long target = LIMIT * percent / 100;
+          keys = Math.max(keys, load.fillUntil(() -> load.usedMemory() > target, 1_000, 400_000));
+          nextRaise = System.currentTimeMillis() + 10_000;
+        }
+        try {
+          load.bgsave();
+        } catch (RuntimeException e) {
+          // a fork still running
+        }
+        Thread.sleep(300);
+      }
+      load.stopWriting();
+    }
+    final var events = pipeline.kernelEvents.await(list -> list.stream().anyMatch(aborted), Duration.ofSeconds(30));
+    return events.stream().map(TopicLog.Arrived::value).filter(aborted).findFirst()
+        .orElseThrow(() -> new AssertionError("no FORK_ABORTED of " + i.name() + "; kernel kills in its cgroup: "
+            + (i.oomKills() - killsBefore)));
   }
 
   /**
@@ -453,6 +615,37 @@ class OomKillEndToEndIT {
     assertThat(killAlert.getSummary()).contains("Why: ").contains("the kernel counted were dataset");
     assertThat(e.get("next")).contains(next);
     return killAlert;
+  }
+
+  /**
+   * The instance's own sizing advice as it stood before the kill (from the forks it had survived):
+   * the kernel's kill agrees with it, its data above the maxmemory advised and its limit under the
+   * limit needed. Printed beside what happened.
+   */
+  private static void assertAdvisedAgainst(final String instance, final Alert killAlert) {
+    final java.util.Map<String, String> e = killAlert.getEvidence();
+    final long used = Long.parseLong(e.get("advisedUsedMemory"));
+    final long safe = Long.parseLong(e.get("advisedSafeMaxmemoryBytes"));
+    final long needed = Long.parseLong(e.get("advisedNeededLimitBytes"));
+    System.out.printf("[%s] ADVICE before the kill: used %d MB, safe maxmemory %d MB, needed limit %d MB, limit %d MB "
+        + "(%s); killed%n", instance, used / MB, safe / MB, needed / MB, LIMIT / MB, e.get("advisedBasis"));
+    assertThat(used).as("killed above its advised maxmemory: %s", e).isGreaterThan(safe);
+    assertThat(needed).as("killed under its needed limit: %s", e).isGreaterThan(LIMIT);
+  }
+
+  /** {@code GET /api/sizing}'s advice for one instance of this pipeline's streams-app. */
+  private static com.fasterxml.jackson.databind.JsonNode sizingOf(final String instance) throws Exception {
+    final String url = pipeline.streams.http().orElseThrow().url() + "api/sizing";
+    final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).GET().build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("GET %s: %s", url, r.body()).isEqualTo(200);
+    for (final com.fasterxml.jackson.databind.JsonNode n : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())) {
+      if (instance.equals(n.path("instance").asText())) {
+        return n.path("sizing");
+      }
+    }
+    throw new AssertionError("no sizing for " + instance + " in " + r.body());
   }
 
   /** The KERNEL_OOM_KILL event naming this victim (a child killed before the server has its own). */

@@ -3,6 +3,7 @@ package dev.oomwatch.detect;
 import dev.oomwatch.join.InstanceSnapshot;
 import dev.oomwatch.schema.AlertType;
 import dev.oomwatch.schema.Severity;
+import dev.oomwatch.sizing.Sizing;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,7 @@ public final class CowHeadroomDetector implements Detector {
       return Optional.empty();
     }
     final boolean onlyBySync = projected <= limit;
+    final Sizing sizing = Sizing.of(state.sizing, now);
     final boolean heavyCow = lastCow != null && lastCow > config.cowLastRatio() * now.usedMemory();
     return Optional.of(new Finding(type(), heavyCow && !onlyBySync ? Severity.CRITICAL : Severity.WARNING,
         (onlyBySync
@@ -48,16 +50,29 @@ public final class CowHeadroomDetector implements Detector {
                 + " (" + Evidence.human(physical) + " resident + " + Evidence.human(cow)
                 + (lastCow != null ? " copied by the last fork" : " if the fork copies everything") + ")")
             + " but its limit (" + now.limitSource() + ") is " + Evidence.human(limit) + "." + ForkTerms.regime(now),
-        Evidence.with().put("physicalBytes", physical).put("expectedCowBytes", cow)
-            .put("cowSource", lastCow != null ? "last fork" : "worst case: used_memory").put("projectedBytes", projected)
-            .put("limitBytes", limit).put("limitSource", now.limitSource()).put("usedMemory", now.usedMemory())
-            .put("lastCowSize", lastCow).put("oomGroup", now.oomGroup())
-            .put("replicaBufferBytes", primary ? replicaBuffers : null)
-            .put("replicaBufferLimitBytes", primary ? d.replicaBufferLimit() : null)
-            .put("withFullSyncBytes", primary ? withSync : null).map(),
+        evidence(now, physical, cow, lastCow, projected, limit, primary, replicaBuffers, withSync, d, sizing).map(),
         "redis-cli INFO persistence | grep -E 'cow_size|in_progress'; compare used_memory_rss with the "
-            + (now.cgroupLimit() != null ? "cgroup's memory limit" : "host's RAM"),
-        "Keep used_memory under 50% of the limit on persistent instances: raise the limit, lower maxmemory, "
-            + "or schedule BGSAVE at quiet times and disable automatic save directives (wider RPO)."));
+            + (now.cgroupLimit() != null ? "cgroup's memory limit" : "host's RAM") + "; GET /api/sizing",
+        sizing != null
+            ? "From this instance's own forks: " + sizing.advice() + " (" + sizing.basis() + "); or schedule BGSAVE "
+                + "at quiet times and disable automatic save directives (wider RPO)."
+            : "Keep used_memory under 50% of the limit on persistent instances: raise the limit, lower maxmemory, "
+                + "or schedule BGSAVE at quiet times and disable automatic save directives (wider RPO)."));
+  }
+
+  private static Evidence evidence(final InstanceSnapshot now, final long physical, final long cow, final Long lastCow,
+      final long projected, final long limit, final boolean primary, final long replicaBuffers, final long withSync,
+      final dev.oomwatch.join.RedisDetail d, final Sizing sizing) {
+    final Evidence e = Evidence.with().put("physicalBytes", physical).put("expectedCowBytes", cow)
+        .put("cowSource", lastCow != null ? "last fork" : "worst case: used_memory").put("projectedBytes", projected)
+        .put("limitBytes", limit).put("limitSource", now.limitSource()).put("usedMemory", now.usedMemory())
+        .put("lastCowSize", lastCow).put("oomGroup", now.oomGroup())
+        .put("replicaBufferBytes", primary ? replicaBuffers : null)
+        .put("replicaBufferLimitBytes", primary ? d.replicaBufferLimit() : null)
+        .put("withFullSyncBytes", primary ? withSync : null);
+    if (sizing != null) {
+      sizing.into(e);
+    }
+    return e;
   }
 }

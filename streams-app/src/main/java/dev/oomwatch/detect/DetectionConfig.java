@@ -31,7 +31,8 @@ public record DetectionConfig(
     int history,
     Duration stateFlush,
     long replBacklogMinBytes,
-    int fullSyncsCritical) {
+    int fullSyncsCritical,
+    Duration sizingWindow) {
 
   public static DetectionConfig defaults() {
     return from(Settings.empty());
@@ -84,6 +85,8 @@ public record DetectionConfig(
         // guide: repl-backlog-size of at least 100 MB, so a replica that drops out resyncs partially
         s.getLong("detect.repl.backlog.min.bytes", 100L * 1024 * 1024),
         // full syncs (each a fork) repeating: more than one in an hour
-        s.getInt("detect.full.syncs.critical", 2));
+        s.getInt("detect.full.syncs.critical", 2),
+        // the sizing advice's history: a week holds a weekly batch's forks and a weekday's peak
+        s.getDuration("detect.sizing.window", Duration.ofDays(7)));
   }
 }

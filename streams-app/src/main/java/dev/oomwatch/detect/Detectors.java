@@ -9,6 +9,7 @@ public final class Detectors {
   public static List<Detector> all() {
     return List.of(
         new KernelOomKillDetector(),
+        new ForkAbortedDetector(),
         new RedisRestartDetector(),
         new RestartStormDetector(),
         new ForkOomImminentDetector(),

@@ -23,6 +23,8 @@ public final class InstanceState {
   public Long lastForkPeak;
   public List<RestartRecord> restarts = new ArrayList<>();
   public KillRecord lastKill;
+  /** The latest fork the collector's guard ended (FORK_ABORTED). */
+  public AbortRecord lastAbort;
   public Long fragmentationHighSinceMs;
   public Long oomErrorsRoseAtMs;
   public Long lastOomErrors;
@@ -33,6 +35,8 @@ public final class InstanceState {
   /** When this primary's sync_full rose, within the last hour: each a full sync, a fork. */
   public List<Long> fullSyncsMs = new ArrayList<>();
   public Long lastSyncFull;
+  /** Its forks and daily peaks over the sizing window: what its sizing advice is computed from. */
+  public dev.oomwatch.sizing.SizingHistory sizing = new dev.oomwatch.sizing.SizingHistory();
 
   /**
    * The fields a crash must not lose, for comparison before and after a step: when they change the
@@ -44,7 +48,8 @@ public final class InstanceState {
     final boolean kernelSeen = latest() != null && latest().kernelTimestampMs() != null;
     return Arrays.asList(forkStartMs, forkBaseline, lastForkDurationMs, lastForkEndMs, new ArrayList<>(restarts), lastKill,
         fragmentationHighSinceMs, oomErrorsRoseAtMs, lastOomErrors, new ArrayList<>(serverPids),
-        new ArrayList<>(childPids), cgroupPath, kernelSeen, new ArrayList<>(fullSyncsMs));
+        new ArrayList<>(childPids), cgroupPath, kernelSeen, lastAbort, new ArrayList<>(fullSyncsMs), sizing.forks.size(),
+        sizing.forks.isEmpty() ? null : sizing.forks.get(sizing.forks.size() - 1));
   }
 
   public InstanceSnapshot latest() {

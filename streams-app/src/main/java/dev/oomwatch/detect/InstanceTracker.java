@@ -22,7 +22,7 @@ public final class InstanceTracker {
       return;
     }
     restart(state, now, config);
-    fork(state, now);
+    fork(state, now, config);
     if (now.pid() != null) {
       remember(state.serverPids, now.pid());
     }
@@ -83,6 +83,12 @@ public final class InstanceTracker {
         event.getGroupVictims().stream().map(dev.oomwatch.schema.OomTask::getPid).toList(),
         event.getSpared().stream().map(dev.oomwatch.schema.OomTask::getPid).toList(),
         KillExplanation.of(state, event, role));
+    final KillExplanation why = state.lastKill.explanation();
+    if (why != null && why.projectedCopyBytes() != null) {
+      // the fork it ended counts with what it would have copied: that is what it needed
+      state.sizing.forkKilled(event.getTimestampMs(), why.forkKind(), why.usedMemory(), why.projectedCopyBytes(),
+          config.sizingWindow().toMillis());
+    }
     if ("SERVER".equals(role)) {
       state.forkStartMs = null;
       state.forkBaseline = null;
@@ -115,6 +121,7 @@ public final class InstanceTracker {
         }
         state.forkStartMs = null;
         state.forkBaseline = null;
+        state.sizing.forkGone();
       }
     }
     state.restarts.removeIf(r -> now.timestampMs() - r.timestampMs() > Math.max(
@@ -124,19 +131,26 @@ public final class InstanceTracker {
     }
   }
 
-  private static void fork(final InstanceState state, final InstanceSnapshot now) {
+  private static void fork(final InstanceState state, final InstanceSnapshot now, final DetectionConfig config) {
     if (now.forking()) {
       if (state.forkStartMs == null) {
         state.forkStartMs = now.timestampMs();
         state.forkBaseline = baseline(state, now);
         state.lastForkPeak = now.physical();
-      } else if (now.physical() != null) {
-        state.lastForkPeak = state.lastForkPeak == null ? now.physical() : Math.max(state.lastForkPeak, now.physical());
+        state.sizing.forkStarted(now);
+      } else {
+        if (now.physical() != null) {
+          state.lastForkPeak = state.lastForkPeak == null ? now.physical() : Math.max(state.lastForkPeak, now.physical());
+        }
+        state.sizing.forkRunning(now);
       }
     } else if (state.forkStartMs != null) {
       state.lastForkDurationMs = now.timestampMs() - state.forkStartMs;
       state.lastForkEndMs = now.timestampMs();
       state.forkStartMs = null;
+      final long rise = state.lastForkPeak != null && state.forkBaseline != null
+          ? state.lastForkPeak - state.forkBaseline : 0;
+      state.sizing.forkEnded(now.timestampMs(), Math.max(0, rise), now.lastCowSize(), config.sizingWindow().toMillis());
     }
   }
 
@@ -172,6 +186,7 @@ public final class InstanceTracker {
   private static void append(final InstanceState state, final InstanceSnapshot now, final DetectionConfig config) {
     if (now.reachable() && !now.forking() && now.physical() != null) {
       state.lastQuietPhysical = now.physical();
+      state.sizing.quiet(now, config.sizingWindow().toMillis());
     }
     state.recent.add(now);
     while (state.recent.size() > config.history()) {

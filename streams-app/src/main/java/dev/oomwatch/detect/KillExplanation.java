@@ -25,6 +25,9 @@ import java.util.Map;
  * @param next what follows the kill, one sentence each
  * @param neededLimitBytes the limit this fork needed to finish (its copy projected to its end)
  * @param safeMaxmemoryBytes the used_memory that such a fork fits under the limit it had
+ * @param projectedCopyBytes what the fork would have copied by its end (null: nothing forked)
+ * @param usedMemory used_memory at the last look
+ * @param advised the instance's sizing advice at that look, from its history before this kill
  */
 public record KillExplanation(
     String forkKind,
@@ -38,7 +41,10 @@ public record KillExplanation(
     List<String> next,
     Long neededLimitBytes,
     Long safeMaxmemoryBytes,
-    Long limitBytes) {
+    Long limitBytes,
+    Long projectedCopyBytes,
+    Long usedMemory,
+    dev.oomwatch.sizing.Sizing advised) {
 
   /** Parts that are said in the summary when at least this share of the total (the rest are in the evidence). */
   private static final double SAID_SHARE = 0.03;
@@ -66,11 +72,16 @@ public record KillExplanation(
     final Double progress = look.progress();
     Long needed = null;
     Long safe = null;
-    if (limit != null && look.usedMemory() != null && look.usedMemory() > 0) {
+    Long projected = null;
+    if (look.usedMemory() != null && look.usedMemory() > 0) {
       // the fork's copy at its end: what it had copied scaled by how far it had got, else all the data
       // (never more than all of it: a fork copies each page once)
       final long projectedCow = !forking ? 0 : Math.min(look.usedMemory(),
           progress != null && progress > 0.05 && cow != null ? Math.round(cow / progress) : look.usedMemory());
+      projected = forking ? projectedCow : null;
+    }
+    if (limit != null && look.usedMemory() != null && look.usedMemory() > 0) {
+      final long projectedCow = projected == null ? 0 : projected;
       needed = counted - (cow == null ? 0 : cow) + projectedCow;
       // the same instance with less data: everything but the rest scales with used_memory
       final long rest = parts.getOrDefault("rest", 0L);
@@ -80,7 +91,8 @@ public record KillExplanation(
     return new KillExplanation(kind, look.forkPercent() != null && look.forkPercent() > 0 ? look.forkPercent() : null,
         look.keysProcessed() != null && look.keysProcessed() > 0 ? look.keysProcessed() : null,
         look.keysTotal(), state.forkStartMs == null ? null : Math.max(0, event.getTimestampMs() - state.forkStartMs),
-        look.timestampMs(), counted, parts, next(kind, role, d, look), needed, safe, limit);
+        look.timestampMs(), counted, parts, next(kind, role, d, look), needed, safe, limit, projected, look.usedMemory(),
+        dev.oomwatch.sizing.Sizing.of(state.sizing, look, limit));
   }
 
   /**
@@ -228,6 +240,13 @@ public record KillExplanation(
     parts.forEach((name, bytes) -> e.put("mem" + Character.toUpperCase(name.charAt(0)) + name.substring(1) + "Bytes", bytes));
     e.put("next", next.isEmpty() ? null : String.join(" ", next)).put("neededLimitBytes", neededLimitBytes)
         .put("safeMaxmemoryBytes", safeMaxmemoryBytes);
+    if (advised != null) {
+      // what its own history advised before this kill, beside what happened
+      e.put("advisedSafeMaxmemoryBytes", advised.safeMaxmemoryBytes())
+          .put("advisedNeededLimitBytes", advised.neededLimitBytes()).put("advisedUsedMemory", advised.usedMemory())
+          .put("advisedHeadroomBytes", advised.headroomBytes()).put("advisedForksSeen", advised.forksSeen())
+          .put("advisedBasis", advised.basis());
+    }
   }
 
   private String forkName() {

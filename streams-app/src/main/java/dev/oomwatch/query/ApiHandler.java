@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The read-only JSON API: {@code /api/alerts}, {@code /api/instances},
+ * The read-only JSON API: {@code /api/alerts}, {@code /api/instances}, {@code /api/sizing},
  * {@code /api/instances/{instance}/timeline} and {@code /api/incidents}. Every request is a GET;
  * with a token configured every request carries it; a request answered from another instance's
  * stores says so in {@code X-Oomwatch-Served-By}.
@@ -130,6 +130,9 @@ final class ApiHandler implements HttpHandler {
     }
     if (path.equals("/api/instances") || path.equals("/api/instances/")) {
       return q.instances(forward, localOnly);
+    }
+    if (path.equals("/api/sizing") || path.equals("/api/sizing/")) {
+      return q.sizing(forward, localOnly);
     }
     if (path.equals("/api/incidents") || path.equals("/api/incidents/")) {
       final long to = time(params.get("to"), now);

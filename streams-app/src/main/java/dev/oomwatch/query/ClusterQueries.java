@@ -48,6 +48,17 @@ class ClusterQueries {
     return everywhere(OomwatchTopology.INSTANCES, pathAndQuery, localOnly, local::instances);
   }
 
+  /** Every instance's sizing advice, the smallest headroom at its next worst-case fork first. */
+  Answer sizing(final String pathAndQuery, final boolean localOnly) {
+    final Answer all = everywhere(OomwatchTopology.INSTANCES, pathAndQuery, localOnly, local::sizing);
+    final List<JsonNode> sorted = new java.util.ArrayList<>();
+    all.body().forEach(sorted::add);
+    sorted.sort(java.util.Comparator.comparingLong((JsonNode n) -> n.path("sizing").path("headroomBytes").asLong()));
+    final ArrayNode out = json.createArrayNode();
+    sorted.forEach(out::add);
+    return new Answer(out, all.servedBy());
+  }
+
   /**
    * The newest {@code limit} kills of the whole fleet, newest first, and any more sharing the oldest
    * one's millisecond: each owner's newest, merged and cut.

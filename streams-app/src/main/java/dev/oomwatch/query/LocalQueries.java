@@ -64,6 +64,25 @@ final class LocalQueries {
     });
   }
 
+  List<SizingView> sizing() {
+    return guarded(() -> {
+      final ReadOnlyKeyValueStore<String, InstanceState> instances =
+          store(OomwatchTopology.INSTANCES, QueryableStoreTypes.keyValueStore());
+      final List<SizingView> out = new ArrayList<>();
+      try (KeyValueIterator<String, InstanceState> it = instances.all()) {
+        while (it.hasNext()) {
+          final KeyValue<String, InstanceState> kv = it.next();
+          final int bar = kv.key.indexOf('|');
+          final SizingView view = SizingView.of(kv.key.substring(0, bar), kv.key.substring(bar + 1), kv.value);
+          if (view != null) {
+            out.add(view);
+          }
+        }
+      }
+      return out;
+    });
+  }
+
   Timeline timeline(final String host, final String instance, final long fromMs, final long toMs) {
     return guarded(() -> reader().timeline(host, instance, fromMs, toMs));
   }

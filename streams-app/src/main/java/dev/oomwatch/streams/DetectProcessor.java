@@ -2,6 +2,7 @@ package dev.oomwatch.streams;
 
 import dev.oomwatch.alert.AlertLifecycle;
 import dev.oomwatch.alert.LiveAlert;
+import dev.oomwatch.detect.AbortRecord;
 import dev.oomwatch.detect.DetectionConfig;
 import dev.oomwatch.detect.Detector;
 import dev.oomwatch.detect.Finding;
@@ -58,7 +59,7 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
   private static final Logger ALERT_LOG = LoggerFactory.getLogger(StreamsApp.ALERT_LOGGER);
   /** Types that still mean something while an instance cannot be sampled. */
   private static final Set<AlertType> EVENT_TYPES =
-      EnumSet.of(AlertType.KERNEL_OOM_KILL, AlertType.REDIS_RESTART, AlertType.RESTART_STORM);
+      EnumSet.of(AlertType.KERNEL_OOM_KILL, AlertType.REDIS_RESTART, AlertType.RESTART_STORM, AlertType.FORK_ABORTED);
   private static final Set<AlertType> HOST_TYPES =
       EnumSet.of(AlertType.OVERCOMMIT_HEURISTIC, AlertType.THP_ENABLED, AlertType.KERNEL_OOM_KILL);
   private static final StringSerializer KEYS = new StringSerializer();
@@ -195,6 +196,10 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
   }
 
   private void onKernel(final KernelEvent event, final long recordTs) {
+    if (event.getKind() == dev.oomwatch.schema.KernelEventKind.FORK_ABORTED) {
+      onForkAborted(event, recordTs);
+      return;
+    }
     final Map<String, InstanceState> onHost = instancesOf(event.getHost());
     final Map<String, InstanceState> byInstance = new LinkedHashMap<>();
     onHost.forEach((key, state) -> byInstance.put(key.substring(event.getHost().length() + 1), state));
@@ -234,6 +239,39 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
   }
 
   /**
+   * A fork the collector's guard ended: not a kill. Its instance is the one the collector named (the
+   * sample it verified the server by), on the host the event came from.
+   */
+  private void onForkAborted(final KernelEvent event, final long recordTs) {
+    if (event.getForkAbort() == null) {
+      LOG.warn("FORK_ABORTED from {} without its forkAbort: ignored", event.getHost());
+      return;
+    }
+    final String key = instanceKey(event.getHost(), event.getForkAbort().getInstance());
+    final InstanceState state = instances.get(key);
+    if (state == null) {
+      LOG.warn("FORK_ABORTED on {} for unknown instance {}", event.getHost(), event.getForkAbort().getInstance());
+      return;
+    }
+    state.lastAbort = AbortRecord.of(event);
+    // the fork it ended needed at least what the guard projected: counted so, as a killed one is
+    final long baseline = state.forkBaseline != null ? state.forkBaseline
+        : state.lastQuietPhysical != null ? state.lastQuietPhysical : 0;
+    state.sizing.forkKilled(event.getTimestampMs(), event.getForkAbort().getForkKind(),
+        state.latest() == null ? null : state.latest().usedMemory(),
+        Math.max(0, event.getForkAbort().getProjectedBytes() - baseline), config.sizingWindow().toMillis());
+    final InstanceSnapshot latest = state.latest();
+    if (latest != null) {
+      final InstanceSnapshot at = latest.at(Math.max(latest.timestampMs(), event.getTimestampMs()));
+      final List<Finding> findings = new ArrayList<>();
+      new dev.oomwatch.detect.ForkAbortedDetector().evaluate(state, at, config).ifPresent(findings::add);
+      emit(step(event.getHost(), event.getForkAbort().getInstance(), EnumSet.of(AlertType.FORK_ABORTED), findings,
+          at.timestampMs()), recordTs, state);
+    }
+    instances.put(key, state);
+  }
+
+  /**
    * Writes the state through when a crash must not lose the step (a transition, a new instance, or
    * anything during a fork, the seconds that end in kills), else as a routine change.
    */
@@ -250,7 +288,8 @@ final class DetectProcessor implements Processor<String, Object, String, Object>
     final boolean wasForking = state.forkStartMs != null;
     InstanceTracker.observe(state, snapshot, config);
     final String key = instanceKey(snapshot.host(), snapshot.instance());
-    metrics.snapshot(key, snapshot, context.currentSystemTimeMs());
+    metrics.snapshot(key, snapshot, dev.oomwatch.sizing.Sizing.of(state.sizing, snapshot),
+        context.currentSystemTimeMs());
     // A Redis sample's snapshot already carries the kernel view of its time: the timeline takes
     // those, plus the kernel's own looks while a fork runs (its 200 ms detail), not every host sample.
     if (fromRedis || snapshot.forking()) {

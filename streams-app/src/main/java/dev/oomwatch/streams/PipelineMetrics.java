@@ -16,7 +16,7 @@ public final class PipelineMetrics {
   /** One instance's latest joined figures, and when (wall clock) this app last judged it. */
   public record InstanceFigures(String cluster, String host, String instance, String pod, String namespace, Long usedMemory,
       Long usedMemoryRss, Long physical, Long workingSet, Long limit, boolean forking, Long lastCowSize,
-      long seenAtMs) {
+      Long safeMaxmemory, Long neededLimit, long seenAtMs) {
 
     public Long headroom() {
       return limit == null || physical == null ? null : limit - physical;
@@ -65,10 +65,10 @@ public final class PipelineMetrics {
     firing.remove(key);
   }
 
-  void snapshot(final String key, final InstanceSnapshot s, final long nowMs) {
+  void snapshot(final String key, final InstanceSnapshot s, final dev.oomwatch.sizing.Sizing sizing, final long nowMs) {
     instances.put(key, new InstanceFigures(orEmpty(s.cluster()), s.host(), s.instance(), orEmpty(s.podName()), orEmpty(s.podNamespace()),
         s.usedMemory(), s.usedMemoryRss(), s.physical(), s.workingSet(), s.limit(), s.forking(), s.lastCowSize(),
-        nowMs));
+        sizing == null ? null : sizing.safeMaxmemoryBytes(), sizing == null ? null : sizing.neededLimitBytes(), nowMs));
   }
 
   /** Figures judged within {@code maxAgeMs}; older ones are forgotten (their task moved, or the instance went quiet). */

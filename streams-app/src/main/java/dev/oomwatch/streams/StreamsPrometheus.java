@@ -35,6 +35,12 @@ final class StreamsPrometheus {
       new Figure("oomwatch_instance_headroom_bytes", "Limit minus physical memory.", PipelineMetrics.InstanceFigures::headroom),
       new Figure("oomwatch_instance_last_fork_cow_bytes", "Copy-on-write of the last completed fork (rdb or aof).",
           PipelineMetrics.InstanceFigures::lastCowSize),
+      new Figure("oomwatch_instance_safe_maxmemory_bytes",
+          "The largest maxmemory that survives the instance's worst observed fork under its current limit (GET /api/sizing says from what).",
+          PipelineMetrics.InstanceFigures::safeMaxmemory),
+      new Figure("oomwatch_instance_needed_limit_bytes",
+          "The memory limit the instance's current data needs at its worst observed fork.",
+          PipelineMetrics.InstanceFigures::neededLimit),
   };
 
   static void register(final PrometheusRegistry registry, final PipelineMetrics m, final Supplier<KafkaStreams> streams,

@@ -156,6 +156,29 @@ public final class RedisLoad implements AutoCloseable {
     throw new IllegalStateException("INFO memory without used_memory");
   }
 
+  /** A number field of an INFO section ({@code total_forks} of stats, {@code rdb_last_save_time} of persistence). */
+  public long infoNumber(final String section, final String field) {
+    for (final String line : connection.sync().info(section).split("\r?\n")) {
+      if (line.startsWith(field + ":")) {
+        return Long.parseLong(line.substring(field.length() + 1).trim());
+      }
+    }
+    throw new IllegalStateException("INFO " + section + " without " + field);
+  }
+
+  public long totalForks() {
+    return infoNumber("stats", "total_forks");
+  }
+
+  public long latestForkUsec() {
+    return infoNumber("stats", "latest_fork_usec");
+  }
+
+  /** When the last save that completed ended, epoch seconds. */
+  public long lastSaveTime() {
+    return infoNumber("persistence", "rdb_last_save_time");
+  }
+
   /** Whether a BGSAVE or an AOF rewrite is running now (INFO persistence). */
   public boolean forking() {
     final String persistence = connection.sync().info("persistence");

@@ -33,6 +33,8 @@ public final class KernelSampling implements AutoCloseable {
   private final HostSampler sampler;
   private final ScheduledExecutorService scheduler;
   private final ForkWatch forkWatch;
+  /** The opt-in fork guard, judging every host sample; null when off. */
+  private final dev.oomwatch.collector.guard.ForkGuard guard;
   private KernelLogWatcher watcher;
   private boolean inferring;
   private volatile HostSample previous;
@@ -49,7 +51,9 @@ public final class KernelSampling implements AutoCloseable {
       final java.util.function.Supplier<java.util.Set<String>> publishedKills,
       final CollectorMetrics metrics,
       final dev.oomwatch.collector.container.ContainerNamer namer,
-      final dev.oomwatch.collector.LoopHealth health) {
+      final dev.oomwatch.collector.LoopHealth health,
+      final dev.oomwatch.collector.guard.ForkGuard guard) {
+    this.guard = guard;
     this.config = config;
     this.health = health;
     this.interval = interval;
@@ -100,6 +104,9 @@ public final class KernelSampling implements AutoCloseable {
         sample.getReadErrors().forEach((file, why) -> metrics.readError(file + ": " + why));
         metrics.hostSamples.incrementAndGet();
         hostSink.accept(sample);
+        if (guard != null) {
+          guard.consider(sample);
+        }
         if (inferring) {
           final List<KernelEvent> events = OomKillInference.between(previous, sample, sampler::reread);
           events.forEach(e -> {
@@ -157,6 +164,9 @@ public final class KernelSampling implements AutoCloseable {
   public void close() {
     scheduler.shutdownNow();
     forkWatch.close();
+    if (guard != null) {
+      guard.close();
+    }
     if (watcher != null) {
       watcher.close();
     }

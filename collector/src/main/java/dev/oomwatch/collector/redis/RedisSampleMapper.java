@@ -67,6 +67,7 @@ public final class RedisSampleMapper {
         .setAofRewriteInProgress(info.flag("aof_rewrite_in_progress"))
         .setModuleForkInProgress(info.flag("module_fork_in_progress"))
         .setRdbLastCowSize(info.number("rdb_last_cow_size"))
+        .setRdbLastSaveTimeMs(info.number("rdb_last_save_time") == null ? null : info.number("rdb_last_save_time") * 1000)
         .setAofLastCowSize(info.number("aof_last_cow_size"))
         .setCurrentCowSize(info.number("current_cow_size"))
         .setCurrentCowPeak(info.number("current_cow_peak"))

@@ -72,7 +72,13 @@
       if (i.workingSet != null) physical.title = 'working set (as the kubelet counts it): ' + mb(i.workingSet);
       const limit = text('td', mb(p.limit));
       if (i.limitSource) limit.title = i.limitSource;
-      row.append(name, text('td', mb(p.usedMemory)), physical, limit, text('td', mb(i.headroom)));
+      // sizing from its own forks: the maxmemory its worst fork survives, and the limit its data needs
+      const sizing = text('td', i.sizing ? mb(i.sizing.safeMaxmemoryBytes) + ' / ' + mb(i.sizing.neededLimitBytes) : '');
+      if (i.sizing) {
+        sizing.title = i.sizing.basis + '; at its next worst-case fork ' + mb(i.sizing.headroomBytes) + ' left';
+        if (i.sizing.headroomBytes < 0) sizing.classList.add('over');
+      }
+      row.append(name, text('td', mb(p.usedMemory)), physical, limit, text('td', mb(i.headroom)), sizing);
       const alerts = document.createElement('td');
       for (const a of i.firing) alerts.append(text('span', a.type, 'badge ' + a.severity));
       firing += i.firing.length;
