@@ -132,6 +132,47 @@ class UnprivilegedCollectorIT {
     }
   }
 
+  @Test
+  void withTheForkGuardOnItKeepsKillAndOnlyThenMaySignalAnotherUsersProcess() throws Exception {
+    assumeTrue(Files.isExecutable(SCRIPT), "skipped: no bin/oomwatch");
+    assumeTrue(run(List.of("sh", "-c", "setpriv --help | grep -q -- --ambient-caps")) == 0, "skipped: no setpriv");
+    final Path log = dir.resolve("guarded.log");
+    final ProcessBuilder start = new ProcessBuilder(SCRIPT.toString(), "collector", "--bootstrap", "127.0.0.1:1",
+        "--host-id", "node-1", "--set", "metrics.enabled=false", "--set", "redis.discover=false")
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    start.environment().put("OOMWATCH_GUARD_ENABLED", "true");
+    final Process collector = start.start();
+    // a process of another user, as a Redis fork child would be
+    final Process other = new ProcessBuilder("setpriv", "--reuid=999", "--regid=999", "--clear-groups", "sleep", "120")
+        .start();
+    try {
+      final long deadline = System.currentTimeMillis() + WAIT.toMillis();
+      // said as it starts, before it waits for its (absent) broker
+      while (!Files.readString(log).contains("running as uid") && collector.isAlive()
+          && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+      final String text = Files.readString(log);
+      assertThat(text).as(text).contains("running as uid 65534 with capabilities [dac_read_search, kill, sys_ptrace, syslog]")
+          .doesNotContain("without CAP_KILL");
+      final ProcessPrivileges privileges = ProcessPrivileges.parse(
+          Files.readString(Path.of("/proc", String.valueOf(collector.pid()), "status")));
+      assertThat(privileges.uid()).isEqualTo(65534);
+      assertThat(privileges.capabilities()).containsExactly("dac_read_search", "kill", "sys_ptrace", "syslog");
+      // what KILL is for: a signal to another user's process, refused without it
+      final List<String> withKill = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+          "--inh-caps=-all,+kill", "--ambient-caps=-all,+kill", "--no-new-privs", "--", "sh", "-c");
+      final List<String> without = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+          "--inh-caps=-all", "--ambient-caps=-all", "--no-new-privs", "--", "sh", "-c");
+      assertThat(run(concat(withKill, "kill -0 " + other.pid()))).as("signalled with KILL").isZero();
+      assertThat(run(concat(without, "kill -0 " + other.pid()))).as("refused without").isNotZero();
+    } finally {
+      other.destroyForcibly();
+      // nothing to flush: its broker never existed
+      collector.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
   private static ProcessMemory serverIn(final List<HostSample> samples, final KubePods.Pod pod) {
     ProcessMemory found = null;
     for (final HostSample h : samples) {
