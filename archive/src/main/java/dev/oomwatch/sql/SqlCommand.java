@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "sql", mixinStandardHelpOptions = true,
     header = "Run SQL over the Parquet archive (DuckDB, in-process).",
     description = {"Run SQL over the archive (DuckDB, in-process). Views: redis_samples, host_samples,",
-        "kernel_events, alerts, and instance_memory (Redis and kernel figures per instance and time)."})
+        "kernel_events, alerts, instance_memory (Redis and kernel figures per instance and time) and "
+            + "instance_sizing (each instance's sizing advice from its own forks)."})
 public final class SqlCommand implements Callable<Integer> {
   @Option(names = "--archive", paramLabel = "DIR", defaultValue = "data/archive",
       description = "The archive's folder. Default: ${DEFAULT-VALUE}.")

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The views and the README's five analyst questions on a fixture archive: three hosts, one Redis
+ * The views and the README's six analyst questions on a fixture archive: three hosts, one Redis
  * each; cache-a copies most of its data at every fork and is OOM-killed during one; cache-a and
  * cache-c run with vm.overcommit_memory=0. The questions' SQL is read from the README itself, so
  * what the README shows is what is tested.
@@ -103,7 +103,7 @@ class ArchiveSqlTest {
   @Test
   void theReadmesQuestionsGiveTheExpectedAnswers() throws Exception {
     final List<String> queries = readmeQueries();
-    assertThat(queries).as("five questions in the README").hasSize(5);
+    assertThat(queries).as("six questions in the README").hasSize(6);
     // 1. whose last fork copied more than half its data
     assertThat(rows(queries.get(0))).extracting(r -> r.get(0)).containsExactly("cache-a:6379", "cache-c:6380");
     // 2. RSS against used_memory before each kill: 400 MB of data, 570 MB physical, limit 600 MB
@@ -117,6 +117,9 @@ class ArchiveSqlTest {
     // 5. closest to the limit first
     assertThat(rows(queries.get(4))).extracting(r -> r.get(0))
         .containsExactly("cache-a:6379", "cache-c:6380", "cache-b:6379");
+    // 6. the one its own worst fork kills next: cache-a, 400 MB of data needing 865 MB, 276 MB fitting its 600
+    assertThat(rows(queries.get(5))).containsExactly(
+        List.of("cache-a:6379", "400", "600", "1", "276", "865", "measured, an unfinished fork as a full copy"));
   }
 
   /** The ```sql blocks of the README's "Questions for the archive" section, in order. */
