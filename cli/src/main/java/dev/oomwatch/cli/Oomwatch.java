@@ -3,7 +3,11 @@ package dev.oomwatch.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The one launcher, {@code bin/oomwatch}. Each subcommand has its own --help. */
+/**
+ * The one launcher, {@code bin/oomwatch}. Each subcommand has its own --help. {@code collector} and
+ * {@code bench} are routed by the script to their own modules' jars (the collector's small footprint;
+ * the benchmark harness and JMH, which nothing deployed carries).
+ */
 @Command(name = "oomwatch", mixinStandardHelpOptions = true, version = "oomwatch 0.1.0",
     description = "Finds the Redis memory failures Redis's own metrics hide: RSS, fork copy-on-write and kernel OOM kills.",
     subcommands = {
@@ -13,7 +17,6 @@ import picocli.CommandLine.Command;
         dev.oomwatch.archive.ArchiveCommand.class,
         dev.oomwatch.alertmanager.AlertmanagerCommand.class,
         dev.oomwatch.sql.SqlCommand.class,
-        dev.oomwatch.bench.BenchCommand.class,
         AlertsCommand.class,
         TailCommand.class,
         CommandLine.HelpCommand.class})
