@@ -100,6 +100,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--kills-per-hour", defaultValue = "0.5", description = "OOM kills per instance per hour. Default: ${DEFAULT-VALUE}.")
   double killsPerHour;
 
+  @Option(names = "--untuned-share", defaultValue = "0.25",
+      description = "Share of hosts left at the defaults (overcommit 0, THP always, maxmemory unset, unlimited client "
+          + "buffers): the findings they hold are judged on every record. Default: ${DEFAULT-VALUE}.")
+  double untunedShare;
+
   @Option(names = "--threads", defaultValue = "1", description = "Stream threads of each topology. Default: ${DEFAULT-VALUE}.")
   int threads;
 
@@ -167,7 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
     final String servers = broker == null ? bootstrap : broker.bootstrapServers();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
       final int seconds = (int) Math.max(1, duration.toSeconds());
-      final LoadModel model = new LoadModel(hosts, instances, forksPerHour, killsPerHour, 42);
+      final LoadModel model = new LoadModel(hosts, instances, forksPerHour, killsPerHour, untunedShare, 42);
       System.out.printf("bench: %,d hosts x %d instance(s), %d partitions, broker %s; %d cores, java %s%n",
           hosts, instances, partitions, broker == null ? servers : "in-process", Runtime.getRuntime().availableProcessors(),
           Runtime.version());
@@ -265,7 +270,7 @@ public final class BenchCommand implements Callable<Integer> {
       final int seconds) throws Exception {
     provision(admin, servers, prefix, true);
     final long t0 = System.currentTimeMillis() - seconds * 1000L;
-    final LoadModel fleet = new LoadModel(hosts, instances, forksPerHour, killsPerHour, 42);
+    final LoadModel fleet = new LoadModel(hosts, instances, forksPerHour, killsPerHour, untunedShare, 42);
     long produced = 0;
     final Delivery delivery = new Delivery();
     try (KafkaProducer<String, byte[]> producer = producer(servers)) {

@@ -31,6 +31,8 @@ final class LoadModel {
   private final double killPerInstanceSecond;
   private final SplittableRandom random;
   private final Instance[][] fleet;
+  /** Hosts left at the defaults: overcommit 0, THP always, maxmemory unset, unlimited client buffers. */
+  private final boolean[] untuned;
 
   private static final class Instance {
     long pid;
@@ -49,13 +51,26 @@ final class LoadModel {
 
   LoadModel(final int hosts, final int instances, final double forksPerInstanceHour, final double killsPerInstanceHour,
       final long seed) {
+    this(hosts, instances, forksPerInstanceHour, killsPerInstanceHour, 0, seed);
+  }
+
+  /**
+   * {@code untunedShare}: the share of hosts whose node and Redis settings are the defaults a real
+   * fleet often keeps (vm.overcommit_memory 0, THP always, maxmemory unset, unlimited normal-client
+   * buffers), so that the findings they hold (OVERCOMMIT_HEURISTIC, THP_ENABLED,
+   * MAXMEMORY_MISSIZED, CLIENT_BUFFER_BLOAT) cost what they cost on every record.
+   */
+  LoadModel(final int hosts, final int instances, final double forksPerInstanceHour, final double killsPerInstanceHour,
+      final double untunedShare, final long seed) {
     this.hosts = hosts;
     this.instances = instances;
     this.forkPerInstanceSecond = forksPerInstanceHour / 3600.0;
     this.killPerInstanceSecond = killsPerInstanceHour / 3600.0;
     this.random = new SplittableRandom(seed);
     this.fleet = new Instance[hosts][instances];
+    this.untuned = new boolean[hosts];
     for (int h = 0; h < hosts; h++) {
+      untuned[h] = random.nextDouble() < untunedShare;
       for (int i = 0; i < instances; i++) {
         final Instance in = new Instance();
         in.pid = 1000 + h * 16L + i;
@@ -120,7 +135,7 @@ final class LoadModel {
         }
         final long rss = in.usedMb + in.usedMb / 20;
         final long usage = rss + (forking ? in.cowMb : 0);
-        out.add(redis(host, instance, nowMs, in, rss, forking));
+        out.add(redis(host, instance, nowMs, in, rss, forking, untuned[h]));
         final CgroupMemory cg = CgroupMemory.newBuilder().setPath(cgroup).setVersion(2).setUsage(usage * MB)
             .setAnon(usage * MB).setLimit(in.limitMb * MB).setOomKill(0L).build();
         processes.add(ProcessMemory.newBuilder().setPid(in.pid).setPpid(1).setComm("redis-server")
@@ -142,26 +157,31 @@ final class LoadModel {
         }
       }
       out.add(HostSample.newBuilder().setHost(host).setTimestampMs(nowMs).setMemTotal(65_536 * MB)
-          .setMemAvailable(30_000 * MB).setOomKill(0L).setOvercommitMemory(1).setThpEnabled("never")
+          .setMemAvailable(30_000 * MB).setOomKill(0L).setOvercommitMemory(untuned[h] ? 0 : 1)
+          .setThpEnabled(untuned[h] ? "always" : "never")
           .setProcesses(processes).build());
     }
     return new Second(out, kills);
   }
 
   private static RedisSample redis(final String host, final String instance, final long nowMs, final Instance in,
-      final long rssMb, final boolean forking) {
+      final long rssMb, final boolean forking, final boolean untuned) {
+    final long maxmemory = untuned ? 0 : in.limitMb * MB / 2;
     return RedisSample.newBuilder().setHost(host).setInstance(instance).setTimestampMs(nowMs).setReachable(true)
         .setRedisVersion("7.2.4").setRunId(in.runId).setProcessId(in.pid)
         .setUptimeInSeconds(Math.max(0, (nowMs - in.startedMs) / 1000)).setUsedMemory(in.usedMb * MB)
-        .setUsedMemoryRss(rssMb * MB).setMaxmemory(in.limitMb * MB / 2).setMaxmemoryPolicy("allkeys-lru")
+        .setUsedMemoryRss(rssMb * MB).setMaxmemory(maxmemory).setMaxmemoryPolicy(untuned ? "noeviction" : "allkeys-lru")
         .setMemFragmentationRatio((double) rssMb / in.usedMb).setTotalSystemMemory(65_536 * MB)
         .setRdbBgsaveInProgress(forking).setAofRewriteInProgress(false).setModuleForkInProgress(false)
         .setRdbLastCowSize(in.usedMb * MB / 10).setAofLastCowSize(0L).setCurrentCowSize(forking ? in.cowMb * MB : 0L)
         .setCurrentForkPerc(forking ? 50.0 : 0.0).setLatestForkUsec(8_000L).setTotalForks(10L)
         .setErrorstats(Map.of()).setConnectedClients(50L).setTotalKeys(in.usedMb * 1000)
         .setTopClients(List.of()).setMonitorClients(0L).setTotalClientOmem(0L)
-        .setConfig(RedisConfig.newBuilder().setReadAtMs(nowMs).setMaxmemory(in.limitMb * MB / 2)
-            .setSave("3600 1").setAppendonly(false).setActivedefrag(false).setOomScoreAdj("no").build())
+        .setConfig(RedisConfig.newBuilder().setReadAtMs(nowMs).setMaxmemory(maxmemory)
+            .setSave("3600 1").setAppendonly(false).setActivedefrag(false).setOomScoreAdj("no")
+            .setClientOutputBufferLimit(untuned ? "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+                : "normal 268435456 67108864 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60")
+            .setDisableThp(true).build())
         .build();
   }
 
