@@ -70,9 +70,15 @@ class OomScenarioTest {
       assertThat(kill.getFirstCheck()).isNotBlank();
       assertThat(kill.getFix()).isNotBlank();
 
-      assertThat(TopologyHarness.firing(afterRestart)).containsExactly("REDIS_RESTART/CRITICAL");
+      // the restart, and the fork that killed it now in its own sizing: its maxmemory does not survive that fork
+      assertThat(TopologyHarness.firing(afterRestart)).containsExactly("REDIS_RESTART/CRITICAL", "MAXMEMORY_MISSIZED/WARNING");
       final Alert restart = afterRestart.stream().filter(a -> a.getStatus() == AlertStatus.FIRING).findFirst().orElseThrow();
       assertThat(restart.getEvidence()).containsEntry("cause", "OOM_KILL");
+      final Alert missized = afterRestart.stream().filter(a -> a.getType() == AlertType.MAXMEMORY_MISSIZED).findFirst()
+          .orElseThrow();
+      assertThat(missized.getSummary()).contains("its worst fork survives");
+      assertThat(missized.getEvidence()).containsEntry("sizingCopyBasis", "measured").containsEntry("sizingForksSeen", "1");
+      assertThat(missized.getFix()).contains("set maxmemory to").contains("1 killed or aborted");
     }
   }
 
