@@ -105,7 +105,13 @@ public final class KernelSampling implements AutoCloseable {
         metrics.hostSamples.incrementAndGet();
         hostSink.accept(sample);
         if (guard != null) {
-          guard.consider(sample);
+          try {
+            guard.consider(sample);
+          } catch (RuntimeException e) {
+            // the guard's failure must not cost the sample's other readers (kill inference below)
+            metrics.guardFailures.incrementAndGet();
+            LOG.warn("fork guard: could not judge a host sample: {}", e.toString());
+          }
         }
         if (inferring) {
           final List<KernelEvent> events = OomKillInference.between(previous, sample, sampler::reread);
