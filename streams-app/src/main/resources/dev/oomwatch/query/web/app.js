@@ -72,13 +72,16 @@
       if (i.workingSet != null) physical.title = 'working set (as the kubelet counts it): ' + mb(i.workingSet);
       const limit = text('td', mb(p.limit));
       if (i.limitSource) limit.title = i.limitSource;
-      // sizing from its own forks: the maxmemory its worst fork survives, and the limit its data needs
-      const sizing = text('td', i.sizing ? mb(i.sizing.safeMaxmemoryBytes) + ' / ' + mb(i.sizing.neededLimitBytes) : '');
+      // below the headroom, what its next worst-case fork would leave, from its own forks (its sizing)
+      const headroom = text('td', mb(i.headroom));
       if (i.sizing) {
-        sizing.title = i.sizing.basis + '; at its next worst-case fork ' + mb(i.sizing.headroomBytes) + ' left';
-        if (i.sizing.headroomBytes < 0) sizing.classList.add('over');
+        const fork = text('span', 'fork ' + mb(i.sizing.headroomBytes), 'where');
+        if (i.sizing.headroomBytes < 0) fork.classList.add('over');
+        headroom.append(fork);
+        headroom.title = 'maxmemory at most ' + mb(i.sizing.safeMaxmemoryBytes) + ' under this limit, or a limit of '
+          + mb(i.sizing.neededLimitBytes) + ' for this data (' + i.sizing.basis + ')';
       }
-      row.append(name, text('td', mb(p.usedMemory)), physical, limit, text('td', mb(i.headroom)), sizing);
+      row.append(name, text('td', mb(p.usedMemory)), physical, limit, headroom);
       const alerts = document.createElement('td');
       for (const a of i.firing) alerts.append(text('span', a.type, 'badge ' + a.severity));
       firing += i.firing.length;
