@@ -108,8 +108,9 @@ public record Sizing(
     final Long mm = now.maxmemory();
     final Long forMaxmemory = mm == null || mm == 0 ? null : need(mm, f, r, constant);
     final long days = Math.max(1, Math.round(h.windowMs / 86_400_000.0));
-    return new Sizing(limit, used, mm, safe, needed, limit - needed, forMaxmemory, h.forks.size(), killed, copyBasis,
-        r, f, x, other, growth, sync, days, basis(copyBasis, h.forks.size(), killed, r, days));
+    final int seen = h.forksInWindow();
+    return new Sizing(limit, used, mm, safe, needed, limit - needed, forMaxmemory, seen, killed, copyBasis,
+        r, f, x, other, growth, sync, days, basis(copyBasis, seen, killed, r, days));
   }
 
   private static long need(final long used, final double f, final double r, final long constant) {

@@ -8,13 +8,15 @@ import java.util.List;
 /**
  * What an instance's sizing advice is computed from: its forks and the daily peaks of its quiet
  * samples over the window (default seven days). Bounded: at most {@link #MAX_FORKS} forks (the
- * worst kept when more must go) and one {@link PeakDay} a day. Kept in the instance's state as
+ * worst kept when more must go; every fork counted in its day's {@link PeakDay}) and one
+ * {@link PeakDay} a day: under 3 KB of the instance's state as JSON (SizingTest). Kept in the instance's state as
  * JSON; the tracker updates it, {@link Sizing} reads it. Pure.
  */
 public final class SizingHistory {
   /** Below this much data an instance's resident memory is mostly fixed (the binary, the allocator's arenas). */
   public static final long RATIO_MIN_USED = 32L * 1024 * 1024;
-  static final int MAX_FORKS = 64;
+  /** Only the worst of the window matters to the advice: these many are kept, their count by day. */
+  static final int MAX_FORKS = 16;
   private static final long DAY_MS = 86_400_000L;
 
   public List<ForkSeen> forks = new ArrayList<>();
@@ -64,9 +66,9 @@ public final class SizingHistory {
     final PeakDay last = days.isEmpty() ? null : days.get(days.size() - 1);
     if (last != null && last.dayStartMs() == day) {
       days.set(days.size() - 1, new PeakDay(day, max(last.residentRatio(), ratio), Math.max(last.fixedBytes(), fixed),
-          Math.max(last.otherBytes(), other), Math.max(last.bufferBytes(), buffers)));
+          Math.max(last.otherBytes(), other), Math.max(last.bufferBytes(), buffers), last.forks()));
     } else if (last == null || day > last.dayStartMs()) {
-      days.add(new PeakDay(day, ratio, fixed, other, buffers));
+      days.add(new PeakDay(day, ratio, fixed, other, buffers, 0));
     }
     prune(s.timestampMs(), windowMs);
   }
@@ -135,6 +137,7 @@ public final class SizingHistory {
   private void record(final long endMs, final long copiedBytes, final boolean killed, final long windowMs) {
     if (!forkRecorded && forkUsedMemory != null && forkUsedMemory > 0) {
       forks.add(new ForkSeen(endMs, forkKind == null ? "FORK" : forkKind, forkUsedMemory, Math.max(0, copiedBytes), killed));
+      countFork(endMs);
       while (forks.size() > MAX_FORKS) {
         // the mildest goes, so the worst of the window is never forgotten
         ForkSeen mildest = forks.get(0);
@@ -177,6 +180,25 @@ public final class SizingHistory {
     forkUsedMemory = null;
     forkKind = null;
     forkRecorded = false;
+  }
+
+  private void countFork(final long endMs) {
+    final long day = Math.floorDiv(endMs, DAY_MS) * DAY_MS;
+    final PeakDay last = days.isEmpty() ? null : days.get(days.size() - 1);
+    if (last != null && last.dayStartMs() == day) {
+      days.set(days.size() - 1, last.withFork());
+    } else if (last == null || day > last.dayStartMs()) {
+      days.add(new PeakDay(day, null, 0, 0, 0, 1));
+    }
+  }
+
+  /** Forks that ended within the window (those dropped from {@link #forks} included). */
+  public int forksInWindow() {
+    int n = 0;
+    for (final PeakDay d : days) {
+      n += d.forks();
+    }
+    return Math.max(n, forks.size());
   }
 
   private void prune(final long nowMs, final long windowMs) {

@@ -109,6 +109,28 @@ class SizingTest {
   }
 
   @Test
+  void aWeekOfForksKeepsTheWorstSixteenCountsAllAndStaysUnderThreeKilobytes() throws Exception {
+    final InstanceState state = new InstanceState();
+    long t = 0;
+    for (int fork = 0; fork < 100; fork++) {
+      t += 6 * 3_600_000L / 5;
+      InstanceTracker.observe(state, quiet(t, 440), CONFIG);
+      InstanceTracker.observe(state, look(t + 1_000, 400, 480, true, null, 0L, true, null), CONFIG);
+      // fork 37 copied the most
+      InstanceTracker.observe(state, look(t + 2_000, 400, 440, false, fork == 37 ? 200L : 10L + fork % 7, 0L, true,
+          null), CONFIG);
+    }
+    assertThat(state.sizing.forks).hasSizeLessThanOrEqualTo(16);
+    final Sizing s = Sizing.of(state.sizing, state.latest());
+    // 100 forks over 6 days, all within the window, and the worst of them decides
+    assertThat(s.forksSeen()).isEqualTo(100);
+    assertThat(s.copyRatio()).isEqualTo(0.5);
+    final int bytes = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(state.sizing).length;
+    System.out.println("sizing history of 100 forks in 6 days: " + bytes + " bytes of JSON");
+    assertThat(bytes).isLessThan(3 * 1024);
+  }
+
+  @Test
   void aPrimaryWithReplicasKeepsRoomForAFullSyncAndBuffersGrownBack() {
     final RedisDetail primary = new RedisDetail("7.0.15", null, 380 * MB, null, 0L, 4 * MB, MB, null, "master", 1L, 0,
         1L, 100 * MB, "ok", "ok", true, true, false, true, 64 * MB);
