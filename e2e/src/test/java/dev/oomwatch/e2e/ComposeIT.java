@@ -90,7 +90,9 @@ class ComposeIT {
         last = r.statusCode() + " " + r.body();
         if (r.statusCode() == 200) {
           for (final JsonNode i : JSON.readTree(r.body())) {
-            if (i.path("latest").path("physical").isNumber() && i.path("latest").path("limit").isNumber()) {
+            // joined with its container's cgroup: a snapshot taken before the collector's first host sample
+            // of the server has the host's RAM as its limit
+            if (i.path("latest").path("physical").isNumber() && i.path("latest").path("cgroupLimit").isNumber()) {
               return i;
             }
           }
